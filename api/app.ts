@@ -1,0 +1,86 @@
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { randomBytes } from 'node:crypto'
+import { base32 } from '../shared/secrets.js'
+import type { AppDeps, AppEnv } from './env.js'
+import { ApiError, ERROR_STATUS, errorBody, UnavailableError, type ErrorCode } from './errors.js'
+import { wantsJson } from './input.js'
+import { apiKeyAuth } from './middleware/api-key.js'
+import { requestLog } from './middleware/request-log.js'
+import { securityHeaders } from './middleware/security-headers.js'
+import { DEMO_SCRIPT, DEMO_STYLES, renderDemoPage } from './pages/demo-page.js'
+import { formRoutes } from './routes/form.js'
+import { healthRoutes } from './routes/health.js'
+import { v1Verifications } from './routes/v1-verifications.js'
+
+/** Request bodies larger than this are refused with 413 before they are read. */
+export const MAX_BODY_BYTES = 16 * 1024
+
+const FORM_TEXT: Partial<Record<ErrorCode, string>> = {
+  invalid_request: 'Bad Request',
+  unsupported_media_type: 'Unsupported Media Type',
+  payload_too_large: 'Payload Too Large',
+  unavailable: 'Service Unavailable',
+  queue_saturated: 'Service Unavailable',
+  internal_error: 'Internal Server Error',
+  not_found: 'Not Found',
+}
+
+/** Builds the public HTTP app from its dependencies. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config, logger } = deps
+  const app = new Hono<AppEnv>()
+
+  app.use(requestId({ limitLength: 128, generator: () => `req_${base32(randomBytes(10))}` }))
+  app.use(securityHeaders())
+  app.use(requestLog({ logger }))
+  app.use(async function defaultSurface(c, next) {
+    c.set('surface', 'api')
+    await next()
+  })
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`)
+      },
+    }),
+  )
+
+  app.route('/', healthRoutes(deps))
+
+  if (config.http.publicRoutes) {
+    app.get('/', (c) => c.html(renderDemoPage()))
+    app.get('/assets/demo.js', (c) => c.body(DEMO_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
+    app.get('/assets/demo.css', (c) => c.body(DEMO_STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8' }))
+    app.route('/', formRoutes(deps))
+  }
+
+  app.use('/v1/*', apiKeyAuth({ keys: config.apiKeys }))
+  app.route('/v1', v1Verifications(deps))
+
+  app.notFound((c) => respondError(c, new ApiError('not_found', 'No such route.')))
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return respondError(c, error)
+    if (error instanceof UnavailableError) {
+      logger.warn({ requestId: c.get('requestId'), err: error.cause ?? error }, 'dependency unavailable')
+      c.header('Retry-After', '1')
+      return respondError(c, new ApiError('unavailable', 'The service is temporarily unavailable; try again shortly.'))
+    }
+    logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error')
+    return respondError(c, new ApiError('internal_error', 'Something went wrong on our side.'))
+  })
+
+  return app
+}
+
+function respondError(c: Context<AppEnv>, error: ApiError): Response {
+  const status = ERROR_STATUS[error.code]
+  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds))
+  const requestIdValue = c.get('requestId') ?? ''
+  if (c.get('surface') === 'form' && !wantsJson(c)) {
+    return c.text(FORM_TEXT[error.code] ?? error.message, status)
+  }
+  return c.json(errorBody(error.code, error.message, requestIdValue, { ...error.details }), status)
+}

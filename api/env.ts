@@ -1,0 +1,21 @@
+import type { Redis } from 'ioredis'
+import type { Config } from '../shared/config.js'
+import type { Logger } from '../shared/logger.js'
+import type { VerificationService } from './services/verifications.js'
+
+/** What the app is built from; main.ts makes these once, tests make their own. */
+export interface AppDeps {
+  readonly config: Config
+  readonly logger: Logger
+  /** for /readyz */
+  readonly redis: Pick<Redis, 'ping'>
+  readonly verifications: VerificationService
+}
+
+/** Hono's per-request variables. `surface` picks how errors are written: plain text forms or the JSON envelope. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    surface: 'form' | 'api'
+  }
+}

@@ -1,0 +1,53 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Every error code the API answers with, and its HTTP status: one table, one envelope. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_phone_number: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  country_not_allowed: 403,
+  number_type_not_allowed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_pending: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+  queue_saturated: 503,
+} as const satisfies Record<string, ContentfulStatusCode>
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId: string } & Record<string, unknown>
+}
+
+/** An expected failure with a stable code. `details` are merged into the envelope (e.g. `reason`, `status`). */
+export class ApiError extends Error {
+  override name = 'ApiError'
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, string | number>> = {},
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message)
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code]
+  }
+}
+
+/** Redis or the queue could not be reached: the caller should retry later. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError'
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, details: Record<string, unknown> = {}): ErrorBody {
+  return { error: { ...details, code, message, requestId } }
+}

@@ -1,0 +1,83 @@
+import { z } from '@hono/zod-openapi'
+import { DELIVERY_STATUSES, VERIFICATION_STATUSES } from '../shared/verification.js'
+
+/*
+ * The /v1 request and response shapes. The same schemas validate requests and describe the API in the OpenAPI
+ * document, so the two cannot drift apart.
+ */
+
+const phoneInput = z.string().min(1).max(64).openapi({ example: '+12015550123', description: 'E.164, or digits with the country code' })
+const codeInput = z
+  .string()
+  .min(1)
+  .max(64)
+  .openapi({ example: '123456', description: 'the code the user typed; spaces and dashes are ignored' })
+
+export const createVerificationBody = z
+  .object({
+    to: phoneInput,
+    channel: z.literal('sms').optional().openapi({ description: 'only sms is supported' }),
+  })
+  .openapi('CreateVerification')
+
+export const checkVerificationBody = z
+  .object({
+    to: phoneInput.optional(),
+    id: z.string().min(1).max(64).optional().openapi({ example: 'ver_abcd…' }),
+    code: codeInput,
+  })
+  .refine((b) => (b.to === undefined) !== (b.id === undefined), { message: 'give exactly one of "to" or "id"' })
+  .openapi('CheckVerification')
+
+export const verificationSchema = z
+  .object({
+    id: z.string().openapi({ example: 'ver_abcd2345efgh…' }),
+    to: z.string().openapi({ example: '+12015550123' }),
+    channel: z.literal('sms'),
+    status: z.enum(VERIFICATION_STATUSES),
+    sendAttempts: z.number().int(),
+    checkAttempts: z.number().int().openapi({ description: 'wrong codes so far' }),
+    maxCheckAttempts: z.number().int(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    updatedAt: z.string().openapi({ format: 'date-time' }),
+    expiresAt: z.string().openapi({ format: 'date-time' }),
+    delivery: z.object({
+      status: z.enum(DELIVERY_STATUSES),
+      updatedAt: z.string().openapi({ format: 'date-time' }),
+      messageId: z.string().optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  })
+  .openapi('Verification')
+
+export const checkResultSchema = z
+  .object({
+    id: z.string(),
+    to: z.string(),
+    status: z.enum(VERIFICATION_STATUSES),
+    valid: z.boolean(),
+    checkAttemptsRemaining: z.number().int(),
+  })
+  .openapi('CheckResult')
+
+export const errorSchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string().openapi({ example: 'rate_limited' }),
+        message: z.string(),
+        requestId: z.string(),
+        reason: z.string().optional().openapi({ description: 'which limit refused the request (rate_limited)' }),
+        status: z.string().optional().openapi({ description: 'the verification status (not_pending)' }),
+      })
+      .passthrough(),
+  })
+  .openapi('Error')
+
+/** zod issues as one readable sentence for the error envelope. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ')
+}

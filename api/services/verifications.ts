@@ -1,0 +1,135 @@
+import type { Queue } from 'bullmq'
+import type { Config } from '../../shared/config.js'
+import { normalizeCode } from '../../shared/codes.js'
+import { isVerificationId } from '../../shared/keys.js'
+import { SEND_JOB_NAME, sendJobId, type SendJob } from '../../shared/jobs.js'
+import type { Logger } from '../../shared/logger.js'
+import { maskPhone, parsePhone } from '../../shared/phone.js'
+import { isRedisUnavailable } from '../../shared/redis.js'
+import type { CancelResult, CheckResult, LimitReason, VerificationStore } from '../../shared/store/store.js'
+import type { Verification } from '../../shared/verification.js'
+import { UnavailableError } from '../errors.js'
+
+export interface VerificationServiceDeps {
+  readonly config: Config
+  readonly store: VerificationStore
+  readonly queue: Pick<Queue<SendJob>, 'add'>
+  readonly logger: Logger
+  readonly now: () => number
+}
+
+export type StartOutcome =
+  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification }
+  | { readonly kind: 'invalid_phone_number' }
+  | { readonly kind: 'country_not_allowed'; readonly country: string }
+  | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
+
+export type CheckOutcome = CheckResult | { readonly kind: 'invalid_phone_number' } | { readonly kind: 'malformed_code' }
+
+export interface RequestContext {
+  readonly requestId: string
+}
+
+/** How long the API waits on the queue before answering 503: a hung Redis must not hang a request. */
+const ENQUEUE_TIMEOUT_MS = 1_500
+
+/**
+ * The two-factor flow as the HTTP routes need it: plain inputs in, outcomes out. Knows nothing about HTTP.
+ * Infrastructure failures (Redis unreachable, timeouts) surface as UnavailableError; script bugs stay errors.
+ */
+export function createVerificationService(deps: VerificationServiceDeps) {
+  const { config, store, queue, logger } = deps
+
+  return {
+    async start(rawTo: string, ctx: RequestContext): Promise<StartOutcome> {
+      const phone = parsePhone(rawTo, config.phone.defaultCountry)
+      if (phone === undefined) return { kind: 'invalid_phone_number' }
+      const allowed = config.phone.allowedCountries
+      if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
+
+      const result = await infra(store.start(phone))
+      if (result.kind === 'limited') {
+        logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
+        return result
+      }
+      const { verification } = result
+      const job: SendJob = {
+        id: verification.id,
+        attempt: verification.sendAttempts,
+        requestId: ctx.requestId,
+        queuedAt: deps.now(),
+      }
+      try {
+        await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendJobId(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
+      } catch (error) {
+        // The verification exists but nothing will send it; say so on it, and let the caller retry.
+        logger.error({ requestId: ctx.requestId, verificationId: verification.id, err: error }, 'could not queue the SMS')
+        await store
+          .recordDelivery(verification.id, {
+            status: 'failed',
+            attempt: verification.sendAttempts,
+            error: { code: 'enqueue_failed', message: 'the send job could not be queued' },
+          })
+          .catch(() => undefined)
+        throw new UnavailableError('the send queue is unavailable')
+      }
+      logger.info(
+        { requestId: ctx.requestId, verificationId: verification.id, to: maskPhone(phone.e164), attempt: verification.sendAttempts },
+        result.kind === 'created' ? 'verification created' : 'verification sent again',
+      )
+      return { kind: 'sent', created: result.kind === 'created', verification }
+    },
+
+    async check(target: { readonly id: string } | { readonly to: string }, rawCode: string): Promise<CheckOutcome> {
+      let resolved: { readonly id: string } | { readonly to: string }
+      if ('to' in target) {
+        const phone = parsePhone(target.to, config.phone.defaultCountry)
+        if (phone === undefined) return { kind: 'invalid_phone_number' }
+        resolved = { to: phone.e164 }
+      } else {
+        if (!isVerificationId(target.id)) return { kind: 'not_found' }
+        resolved = target
+      }
+      // A malformed code spends no attempt: it cannot be anybody's code.
+      const code = normalizeCode(rawCode, config.codes.length)
+      if (code === undefined) return { kind: 'malformed_code' }
+      return infra(store.check(resolved, code))
+    },
+
+    async get(id: string): Promise<Verification | undefined> {
+      if (!isVerificationId(id)) return undefined
+      return infra(store.get(id))
+    },
+
+    async cancel(id: string): Promise<CancelResult> {
+      if (!isVerificationId(id)) return { kind: 'not_found' }
+      return infra(store.cancel(id))
+    },
+  }
+}
+
+export type VerificationService = ReturnType<typeof createVerificationService>
+
+/** Redis errors that are not script replies mean Redis is unreachable or too slow: 503, not 500. */
+async function infra<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error
+    throw new UnavailableError('Redis is unavailable', { cause: error })
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+  }
+}

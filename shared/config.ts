@@ -1,0 +1,242 @@
+import { z } from 'zod'
+
+/**
+ * The one place that reads `process.env`. Every setting is validated once at boot; a bad value stops the
+ * process with one message naming every bad variable. API.md lists the names and defaults.
+ */
+
+const DEV_SECRET = 'dev-only-secret-key-do-not-use-in-production'
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'))
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback
+      if (!/^\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` })
+        return z.NEVER
+      }
+      return Number(v.trim())
+    })
+    .pipe(z.number().int().min(min).max(max))
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const e164 = /^\+[1-9]\d{6,14}$/
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+    SIGNALWIRE_PROJECT: optionalString,
+    SIGNALWIRE_TOKEN: optionalString,
+    SIGNALWIRE_NUMBER: list.refine((l) => l.every((n) => e164.test(n)), 'every number must be E.164, e.g. +12015550123'),
+    SIGNALWIRE_SPACE: optionalString,
+    SIGNALWIRE_HOST: optionalString,
+    SIGNALWIRE_CONTEXT: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? 'otp' : v.trim()))
+      .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash or underscore')),
+    SMS_PROVIDER: z.enum(['signalwire', 'console']).optional(),
+    REDIS_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? 'redis://127.0.0.1:6379' : v.trim()))
+      .pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')),
+    KEY_PREFIX: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? '2fa' : v.trim()))
+      .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,48}$/, 'letters, digits, dot, dash or underscore (no braces or colons)')),
+    PORT: int(3000, 0, 65535),
+    HOST: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? '0.0.0.0' : v.trim())),
+    SECRET_KEY: optionalString,
+    API_KEYS: list,
+    CODE_LENGTH: int(6, 4, 10),
+    CODE_TTL_SECONDS: int(600, 10, 86_400),
+    MAX_CHECK_ATTEMPTS: int(5, 1, 100),
+    MAX_SENDS_PER_WINDOW: int(5, 1, 1_000_000),
+    SEND_WINDOW_SECONDS: int(600, 1, 86_400 * 7),
+    RESEND_COOLDOWN_SECONDS: int(30, 0, 86_400),
+    ALLOWED_COUNTRIES: list
+      .transform((l) => l.map((c) => c.toUpperCase()))
+      .refine((l) => l.every((c) => /^[A-Z]{2}$/.test(c)), 'ISO 3166 alpha-2 codes, e.g. US,CA'),
+    DEFAULT_COUNTRY: optionalString
+      .transform((v) => v?.toUpperCase())
+      .refine((v) => v === undefined || /^[A-Z]{2}$/.test(v), 'an ISO 3166 alpha-2 code, e.g. US'),
+    PUBLIC_ROUTES: bool(true),
+    SMS_TEMPLATE: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? 'Your verification code is: {code}' : v))
+      .refine((v) => v.includes('{code}'), 'must contain {code}'),
+    WEBOTP_DOMAIN: optionalString.refine(
+      (v) => v === undefined || /^[a-z0-9.-]+(:\d+)?$/i.test(v),
+      'a host name such as example.com',
+    ),
+    WORKER_CONCURRENCY: int(50, 1, 10_000),
+    SEND_RATE_PER_SECOND: int(0, 0, 100_000),
+    SEND_TIMEOUT_MS: int(10_000, 100, 120_000),
+    SEND_ATTEMPTS: int(10, 1, 100),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production'
+    if (production && (env.SECRET_KEY === undefined || env.SECRET_KEY.length < 32)) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'required, at least 32 characters, when NODE_ENV=production' })
+    }
+    if (env.SECRET_KEY !== undefined && env.SECRET_KEY.length < 16) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'at least 16 characters (32 or more in production)' })
+    }
+    const provider = env.SMS_PROVIDER ?? (env.SIGNALWIRE_PROJECT !== undefined ? 'signalwire' : 'console')
+    if (provider === 'console' && production) {
+      ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'the console provider is refused when NODE_ENV=production' })
+    }
+    if (provider === 'signalwire') {
+      for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN'] as const) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required with SMS_PROVIDER=signalwire' })
+      }
+      if (env.SIGNALWIRE_NUMBER.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['SIGNALWIRE_NUMBER'], message: 'required with SMS_PROVIDER=signalwire' })
+      }
+    }
+  })
+
+export type Env = z.input<typeof envSchema>
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test'
+  readonly production: boolean
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  readonly http: { readonly port: number; readonly host: string; readonly publicRoutes: boolean }
+  readonly redis: { readonly url: string; readonly keyPrefix: string }
+  /** `usingDevSecret` is true when SECRET_KEY was not set and the built-in development key is used. */
+  readonly secret: { readonly key: string; readonly usingDevSecret: boolean }
+  readonly apiKeys: readonly string[]
+  readonly codes: {
+    readonly length: number
+    readonly ttlSeconds: number
+    readonly maxCheckAttempts: number
+  }
+  readonly limits: {
+    readonly maxSendsPerWindow: number
+    readonly sendWindowSeconds: number
+    readonly resendCooldownSeconds: number
+  }
+  readonly phone: { readonly allowedCountries: readonly string[]; readonly defaultCountry: string | undefined }
+  readonly sms: { readonly template: string; readonly webOtpDomain: string | undefined }
+  readonly provider:
+    | { readonly kind: 'console' }
+    | {
+        readonly kind: 'signalwire'
+        readonly project: string
+        readonly token: string
+        readonly numbers: readonly string[]
+        readonly space: string | undefined
+        readonly host: string | undefined
+        readonly context: string
+      }
+  readonly worker: {
+    readonly concurrency: number
+    readonly ratePerSecond: number
+    readonly sendTimeoutMs: number
+    readonly sendAttempts: number
+  }
+  readonly shutdownTimeoutMs: number
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment (defaults to `process.env`) into a frozen Config, or throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const env = parsed.data
+  const providerKind = env.SMS_PROVIDER ?? (env.SIGNALWIRE_PROJECT !== undefined ? 'signalwire' : 'console')
+  const provider: Config['provider'] =
+    providerKind === 'signalwire'
+      ? {
+          kind: 'signalwire',
+          // superRefine guarantees these for the signalwire provider.
+          project: env.SIGNALWIRE_PROJECT ?? '',
+          token: env.SIGNALWIRE_TOKEN ?? '',
+          numbers: env.SIGNALWIRE_NUMBER,
+          space: env.SIGNALWIRE_SPACE,
+          host: env.SIGNALWIRE_HOST,
+          context: env.SIGNALWIRE_CONTEXT,
+        }
+      : { kind: 'console' }
+
+  const config: Config = {
+    nodeEnv: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL,
+    http: { port: env.PORT, host: env.HOST, publicRoutes: env.PUBLIC_ROUTES },
+    redis: { url: env.REDIS_URL, keyPrefix: env.KEY_PREFIX },
+    secret: { key: env.SECRET_KEY ?? DEV_SECRET, usingDevSecret: env.SECRET_KEY === undefined },
+    apiKeys: env.API_KEYS,
+    codes: { length: env.CODE_LENGTH, ttlSeconds: env.CODE_TTL_SECONDS, maxCheckAttempts: env.MAX_CHECK_ATTEMPTS },
+    limits: {
+      maxSendsPerWindow: env.MAX_SENDS_PER_WINDOW,
+      sendWindowSeconds: env.SEND_WINDOW_SECONDS,
+      resendCooldownSeconds: env.RESEND_COOLDOWN_SECONDS,
+    },
+    phone: { allowedCountries: env.ALLOWED_COUNTRIES, defaultCountry: env.DEFAULT_COUNTRY },
+    sms: { template: env.SMS_TEMPLATE, webOtpDomain: env.WEBOTP_DOMAIN },
+    provider,
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      ratePerSecond: env.SEND_RATE_PER_SECOND,
+      sendTimeoutMs: env.SEND_TIMEOUT_MS,
+      sendAttempts: env.SEND_ATTEMPTS,
+    },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  }
+  return deepFreeze(config)
+}
+
+/** Reads `.env` from the working directory when present (Node's own parser), without overriding real variables. */
+export function loadDotEnv(path = '.env'): void {
+  try {
+    process.loadEnvFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

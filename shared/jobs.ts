@@ -1,0 +1,47 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import { z } from 'zod'
+import type { Config } from './config.js'
+import { isVerificationId, QUEUE_NAME, type Keys } from './keys.js'
+
+/**
+ * One job sends one SMS for one send attempt of one verification. The job carries no number and no code: the
+ * worker reads both, sealed, from the verification, which also tells it whether the send is still wanted.
+ */
+export const sendJobSchema = z.object({
+  /** verification id */
+  id: z.string().refine(isVerificationId, 'not a verification id'),
+  /** the verification's sendAttempts when this job was queued */
+  attempt: z.number().int().positive(),
+  /** the API request that queued it, so API and worker log lines join */
+  requestId: z.string().max(128).optional(),
+  /** when the API queued it (ms since the epoch), for request-to-delivery timing */
+  queuedAt: z.number().int().nonnegative(),
+})
+
+export type SendJob = z.infer<typeof sendJobSchema>
+
+export const SEND_JOB_NAME = 'send-sms'
+export const SEND_BACKOFF_TYPE = 'sms'
+
+/** One job id per send attempt: adding the same attempt twice is a no-op in BullMQ. */
+export function sendJobId(verificationId: string, attempt: number): string {
+  return `${verificationId}-${attempt}`
+}
+
+export function sendJobOptions(config: Pick<Config, 'worker'>): JobsOptions {
+  return {
+    attempts: config.worker.sendAttempts,
+    // The worker's own strategy (worker/backoff.ts): exponential with jitter, longer after an unknown outcome.
+    backoff: { type: SEND_BACKOFF_TYPE },
+    removeOnComplete: { age: 3_600, count: 1_000 },
+    removeOnFail: { age: 24 * 3_600, count: 10_000 },
+  }
+}
+
+export function createSendQueue(connection: ConnectionOptions, keys: Keys, config: Pick<Config, 'worker'>): Queue<SendJob> {
+  return new Queue<SendJob>(QUEUE_NAME, {
+    connection,
+    prefix: keys.queuePrefix,
+    defaultJobOptions: sendJobOptions(config),
+  })
+}

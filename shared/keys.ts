@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto'
+import { base32 } from './secrets.js'
+
+/**
+ * Every Redis key and id is built here.
+ *
+ * Store keys live under one hash tag per *number bucket*: `{prefix}:{tag}:n:{digest}` for a number's state and
+ * `{prefix}:{tag}:v:{id}` for each verification of it. The tag is the first four characters of the number's keyed
+ * digest, and a verification id carries the same four characters, so every script that touches a number and its
+ * verifications stays in one Redis Cluster slot, whether it starts from the number or from the id.
+ *
+ * BullMQ's prefix is braced (`{prefix}`), so every queue key shares a slot, as BullMQ requires on a cluster.
+ */
+export interface Keys {
+  readonly prefix: string
+  /** BullMQ `prefix` option */
+  readonly queuePrefix: string
+  /** Hash holding one number's state: latest verification id, send window, cooldown, failed checks. */
+  number(digest: string): string
+  /** Hash holding one verification. */
+  verification(id: string): string
+  /** Prefix that turns a verification id into its key inside Lua (same slot as `number`). */
+  verificationPrefix(tag: string): string
+  numberPrefix(tag: string): string
+}
+
+export const QUEUE_NAME = 'sms'
+const TAG_LENGTH = 4
+const ID_PATTERN = /^ver_[a-z2-7]{30}$/
+
+export function createKeys(prefix: string): Keys {
+  return {
+    prefix,
+    queuePrefix: `{${prefix}}`,
+    number: (digest) => `${prefix}:{${tagOfDigest(digest)}}:n:${digest}`,
+    verification: (id) => `${prefix}:{${tagOfId(id)}}:v:${id}`,
+    verificationPrefix: (tag) => `${prefix}:{${tag}}:v:`,
+    numberPrefix: (tag) => `${prefix}:{${tag}}:n:`,
+  }
+}
+
+export function tagOfDigest(digest: string): string {
+  return digest.slice(0, TAG_LENGTH)
+}
+
+export function tagOfId(id: string): string {
+  return id.slice(4, 4 + TAG_LENGTH)
+}
+
+/** `ver_` + the number's bucket tag + 26 random base32 characters (130 bits). Valid as a BullMQ job id. */
+export function newVerificationId(numberDigest: string): string {
+  return `ver_${tagOfDigest(numberDigest)}${base32(randomBytes(16))}`
+}
+
+export function isVerificationId(value: string): boolean {
+  return ID_PATTERN.test(value)
+}

@@ -1,0 +1,72 @@
+import { Redis, ReplyError, type RedisOptions } from 'ioredis'
+import type { Config } from './config.js'
+
+/**
+ * Two kinds of connection, for two kinds of caller.
+ *
+ * - `fast`: the API's. No offline queue, one retry and a one-second command timeout, so a dead or hung Redis turns
+ *   into a quick 503 instead of a request that waits. It reconnects by itself in the background.
+ * - `queue`: the worker's, and BullMQ's. `maxRetriesPerRequest: null` as BullMQ requires for workers: commands
+ *   wait for Redis to come back instead of failing jobs.
+ */
+export type RedisRole = 'fast' | 'queue'
+
+export function redisOptions(role: RedisRole): RedisOptions {
+  const common: RedisOptions = {
+    connectTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    connectionName: role === 'fast' ? '2fa-api' : '2fa-worker',
+  }
+  return role === 'fast'
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 }
+    : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
+}
+
+export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole): Redis {
+  return new Redis(config.redis.url, redisOptions(role))
+}
+
+/** Resolves once the client is ready, or rejects after `timeoutMs`. */
+export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const onReady = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    client.once('ready', onReady)
+  })
+}
+
+/** Closes a client without waiting forever on a Redis that does not answer. */
+export async function closeRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
+  if (client.status === 'end') return
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      client.quit().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      }),
+    ])
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+    client.disconnect()
+  }
+}
+
+const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|OOM|BUSY|NOREPLICAS|MOVED|ASK)\b/
+
+/**
+ * True when an error means "Redis cannot serve us right now" (connection lost, timeout, failover, loading),
+ * false for errors that mean our own command or script is wrong.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  // ioredis types ReplyError as any; narrow by hand.
+  if (error instanceof (ReplyError as typeof Error)) return TRANSIENT_REPLY.test(error.message)
+  return true
+}

@@ -1,0 +1,87 @@
+import type { Worker } from 'bullmq'
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../shared/config.js'
+import type { SendJob } from '../shared/jobs.js'
+import { createKeys } from '../shared/keys.js'
+import { handleShutdown } from '../shared/lifecycle.js'
+import { createLogger, type Logger } from '../shared/logger.js'
+import { closeRedis, createRedis } from '../shared/redis.js'
+import { createSecrets } from '../shared/secrets.js'
+import { createVerificationStore, type VerificationStore } from '../shared/store/store.js'
+import { createProcessor, type JobOutcome } from './processor.js'
+import { createReceiptRecorder } from './receipts.js'
+import { createConsoleSender } from './senders/console.js'
+import type { Sender } from './senders/sender.js'
+import { createSignalWireSender, SignalWireAuthError } from './senders/signalwire.js'
+import { createWorker } from './worker.js'
+
+/** The worker process: one provider client, one BullMQ worker, closed in order on SIGTERM. */
+async function main(): Promise<void> {
+  loadDotEnv()
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sms-two-factor-auth worker: ${error.message}\n`)
+      process.exit(78)
+    }
+    throw error
+  }
+  const logger = createLogger(config, 'worker')
+  if (config.secret.usingDevSecret) logger.warn('SECRET_KEY is not set: using the built-in development key (never do this in production)')
+
+  const now = (): number => Date.now()
+  const keys = createKeys(config.redis.keyPrefix)
+  const redis = createRedis(config, 'queue')
+  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
+  const store = createVerificationStore({ redis, keys, secrets: createSecrets(config.secret.key), config, now })
+
+  // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
+  const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
+  handleShutdown(logger, config.shutdownTimeoutMs, () => [
+    // Stop taking jobs and let the ones in flight finish; unfinished ones return to the queue as stalled.
+    { name: 'worker', run: async () => running.worker?.close() },
+    { name: 'sender', run: async () => running.sender?.close() },
+    { name: 'redis', run: () => closeRedis(redis) },
+  ])
+
+  const sender = await createSender(config, store, logger)
+  running.sender = sender
+  running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
+  logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
+}
+
+async function createSender(config: Config, store: VerificationStore, logger: Logger): Promise<Sender> {
+  const provider = config.provider
+  if (provider.kind === 'console') return createConsoleSender({ logger })
+  const recordReceipt = createReceiptRecorder({ store, logger })
+  try {
+    return await createSignalWireSender({
+      project: provider.project,
+      token: provider.token,
+      host: provider.host,
+      numbers: provider.numbers,
+      context: provider.context,
+      logger,
+      onReceipt: (receipt) => {
+        recordReceipt(receipt).catch((err: unknown) => logger.warn({ err }, 'could not record a delivery receipt'))
+      },
+      onFatal: (reason) => {
+        logger.fatal(reason)
+        process.exitCode = 1
+        process.kill(process.pid, 'SIGTERM')
+      },
+    })
+  } catch (error) {
+    if (error instanceof SignalWireAuthError) {
+      logger.fatal(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sms-two-factor-auth worker failed to start: ${String(error)}\n`)
+  process.exit(1)
+})

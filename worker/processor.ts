@@ -1,0 +1,75 @@
+import { UnrecoverableError, type Job } from 'bullmq'
+import type { Config } from '../shared/config.js'
+import { renderMessage } from '../shared/codes.js'
+import { sendJobId, sendJobSchema, type SendJob } from '../shared/jobs.js'
+import type { Logger } from '../shared/logger.js'
+import type { VerificationStore } from '../shared/store/store.js'
+import { SendFailure, type Sender } from './senders/sender.js'
+
+export interface ProcessorDeps {
+  readonly config: Pick<Config, 'sms' | 'worker'>
+  readonly store: VerificationStore
+  readonly sender: Sender
+  readonly logger: Logger
+  readonly now: () => number
+}
+
+export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'skipped' | 'expired'
+
+/** A send that would reach the phone with less than this left of the code's life is not worth making. */
+const MIN_REMAINING_MS = 1_000
+
+/**
+ * Sends one SMS for one job. Idempotent: the claim step re-reads the verification and skips what is no longer
+ * wanted (ended, expired, superseded by a newer send, or already accepted by the provider). Failures are typed
+ * for the queue: UnrecoverableError for permanent ones, a plain retry otherwise.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  const { config, store, sender } = deps
+
+  return async function processSendJob(job: Job<SendJob>): Promise<JobOutcome> {
+    const parsed = sendJobSchema.safeParse(job.data)
+    if (!parsed.success) throw new UnrecoverableError('malformed send job')
+    const data = parsed.data
+    const logger = deps.logger.child({ jobId: job.id, verificationId: data.id, attempt: job.attemptsMade + 1, requestId: data.requestId })
+    const started = performance.now()
+
+    const claim = await store.claim(data.id, data.attempt)
+    if (claim.kind !== 'send') {
+      const outcome: JobOutcome = claim.kind === 'skip' ? 'skipped' : claim.kind
+      logger.info({ outcome, status: claim.kind === 'skip' ? claim.status : undefined, durationMs: elapsed(started) }, 'job done')
+      return outcome
+    }
+
+    const remaining = claim.expiresAt - deps.now()
+    if (remaining < MIN_REMAINING_MS) {
+      await store.recordDelivery(data.id, { status: 'skipped', attempt: data.attempt, error: { code: 'expired', message: 'the code expired before it could be sent' } })
+      logger.info({ outcome: 'expired', durationMs: elapsed(started) }, 'job done')
+      return 'expired'
+    }
+
+    const body = renderMessage(config.sms.template, claim.code, config.sms.webOtpDomain)
+    try {
+      const accepted = await sender.send(
+        { to: claim.to, body, reference: sendJobId(data.id, data.attempt) },
+        Math.min(config.worker.sendTimeoutMs, remaining),
+      )
+      await store.recordDelivery(data.id, { status: accepted.status, attempt: data.attempt, messageId: accepted.messageId })
+      logger.info({ outcome: 'sent', messageId: accepted.messageId, durationMs: elapsed(started) }, 'job done')
+      return 'sent'
+    } catch (error) {
+      const failure = error instanceof SendFailure ? error : new SendFailure('unknown', 'error', String(error).slice(0, 200))
+      const lastTry = failure.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+      if (lastTry) {
+        await store.recordDelivery(data.id, { status: 'failed', attempt: data.attempt, error: { code: failure.code, message: failure.message } })
+      }
+      logger.warn({ outcome: lastTry ? 'failed' : 'retry', kind: failure.kind, code: failure.code, durationMs: elapsed(started) }, 'job failed')
+      if (failure.kind === 'permanent') throw new UnrecoverableError(`${failure.code}: ${failure.message}`)
+      throw failure
+    }
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100
+}

@@ -1,0 +1,40 @@
+import type { Logger } from '../shared/logger.js'
+import type { VerificationStore } from '../shared/store/store.js'
+import type { DeliveryStatus } from '../shared/verification.js'
+import type { DeliveryReceipt } from './senders/sender.js'
+
+const REFERENCE = /^(ver_[a-z2-7]{30})-(\d+)$/
+
+const STATUS: Record<DeliveryReceipt['state'], DeliveryStatus> = {
+  queued: 'sending',
+  initiated: 'sending',
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+}
+
+/**
+ * Records RELAY `messaging.state` receipts on their verification. The send's tag names the verification and the
+ * send attempt; a receipt without it is matched by number and provider message id instead.
+ */
+export function createReceiptRecorder(deps: { store: VerificationStore; logger: Logger }) {
+  const { store, logger } = deps
+  return async function recordReceipt(receipt: DeliveryReceipt): Promise<boolean> {
+    const status = STATUS[receipt.state]
+    const error =
+      receipt.state === 'undelivered' || receipt.state === 'failed'
+        ? { code: receipt.state, message: (receipt.reason ?? 'no reason given').slice(0, 200) }
+        : undefined
+    const match = receipt.reference === undefined ? null : REFERENCE.exec(receipt.reference)
+    let recorded = false
+    if (match?.[1] !== undefined && match[2] !== undefined) {
+      recorded = await store.recordDelivery(match[1], { status, attempt: Number(match[2]), messageId: receipt.messageId, ...(error && { error }) })
+    } else {
+      const id = await store.latestIdFor(receipt.to)
+      if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })
+    }
+    logger.debug({ messageId: receipt.messageId, state: receipt.state, recorded }, 'delivery receipt')
+    return recorded
+  }
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto'
+import { SignalWire, type SWClient, type SWClientOptions } from '@signalwire/realtime-api'
+import type { Logger } from '../../shared/logger.js'
+import { maskPhone } from '../../shared/phone.js'
+import { SendFailure, type DeliveryReceipt, type Sender } from './sender.js'
+import { classifyRejection } from './signalwire-errors.js'
+
+export interface SignalWireSenderOptions {
+  readonly project: string
+  readonly token: string
+  /** RELAY host override (`ws://127.0.0.1:9500` for a local relay); the SDK's default otherwise */
+  readonly host: string | undefined
+  /** sender numbers (E.164); more than one is a pool */
+  readonly numbers: readonly string[]
+  /** the RELAY context (topic) sends are tagged with and receipts are listened for on */
+  readonly context: string
+  readonly logger: Logger
+  readonly onReceipt: (receipt: DeliveryReceipt) => void
+  /** the client died for good after boot (credentials revoked): the process should stop */
+  readonly onFatal: (reason: string) => void
+  /** how often to say "still connecting" while the first connection waits (default 15 s) */
+  readonly connectWarnAfterMs?: number
+}
+
+export class SignalWireAuthError extends Error {
+  override name = 'SignalWireAuthError'
+}
+
+/**
+ * One long-lived RELAY client per worker process. Guards against the SDK's traps (RELAY.md §8, §12): bad
+ * credentials resolve instead of rejecting, rejections are not Errors, a send can wait forever, and the SDK's
+ * logger prints whole requests, SMS text included.
+ */
+export async function createSignalWireSender(options: SignalWireSenderOptions): Promise<Sender> {
+  const logger = options.logger.child({ provider: 'signalwire' })
+  let authFailed: string | undefined
+  let booted = false
+
+  const clientOptions: SWClientOptions & { logger: SdkLogger } = {
+    project: options.project,
+    token: options.token,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    logger: redactingSdkLogger(logger),
+    listen: {
+      onAuthError: (error) => {
+        authFailed = error.message
+        if (booted) options.onFatal(`SignalWire rejected the credentials: ${error.message}`)
+      },
+      onReconnecting: () => logger.warn('RELAY connection lost: reconnecting'),
+      onConnected: () => logger.info('RELAY connected'),
+    },
+  }
+
+  const warnEvery = options.connectWarnAfterMs ?? 15_000
+  const started = Date.now()
+  const warn = setInterval(() => {
+    logger.warn({ waitedMs: Date.now() - started, host: options.host ?? 'default' }, 'still waiting for the RELAY connection')
+  }, warnEvery)
+  let client: SWClient
+  try {
+    client = await SignalWire(clientOptions)
+  } finally {
+    clearInterval(warn)
+  }
+  // SignalWire() resolves even when the credentials were refused; the auth error or status says so.
+  if (authFailed !== undefined || client.authStatus === 'unauthorized') {
+    // Do not call disconnect() on this client: after an auth error it can crash the process (RELAY.md §3.3).
+    throw new SignalWireAuthError(
+      `SignalWire rejected the credentials (check SIGNALWIRE_PROJECT and SIGNALWIRE_TOKEN): ${authFailed ?? 'unauthorized'}`,
+    )
+  }
+  booted = true
+
+  const unsubscribe = await client.messaging.listen({
+    topics: [options.context],
+    onMessageUpdated: (message) => {
+      const reference = message.tags.find((t) => t.startsWith('ver_'))
+      options.onReceipt({
+        messageId: message.id,
+        state: message.state,
+        to: message.to,
+        reference,
+        reason: message.reason,
+      })
+    },
+  })
+
+  const numbers = options.numbers
+  return {
+    name: 'signalwire',
+    async send(sms, timeoutMs) {
+      if (authFailed !== undefined) throw new SendFailure('transient', 'auth_failed', 'the RELAY client lost its authorization')
+      const from = pickSender(numbers, sms.to)
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SendFailure('unknown', 'timeout', `no answer from SignalWire within ${timeoutMs} ms`)), timeoutMs)
+      })
+      try {
+        const result: unknown = await Promise.race([
+          client.messaging.send({ from, to: sms.to, body: sms.body, context: options.context, tags: [sms.reference] }),
+          timeout,
+        ])
+        const messageId = readMessageId(result)
+        if (messageId === undefined) throw new SendFailure('unknown', 'no_message_id', 'SignalWire answered without a message id')
+        return { messageId, status: 'sending' }
+      } catch (reason) {
+        const failure = reason instanceof SendFailure ? reason : classifyRejection(reason)
+        logger.warn({ to: maskPhone(sms.to), kind: failure.kind, code: failure.code, reference: sms.reference }, 'send failed')
+        throw failure
+      } finally {
+        if (timer !== undefined) clearTimeout(timer)
+      }
+    },
+    async close() {
+      if (authFailed !== undefined) return
+      await unsubscribe().catch(() => undefined)
+      await client.disconnect()
+    },
+  }
+}
+
+/**
+ * A recipient keeps its sender number while that number stays in the pool (rendezvous hashing): adding or
+ * removing another number moves only the recipients that number wins or held.
+ */
+export function pickSender(numbers: readonly string[], to: string): string {
+  let best = ''
+  let bestScore = ''
+  for (const from of numbers) {
+    const score = createHash('sha256').update(`${from}|${to}`).digest('hex')
+    if (score > bestScore) {
+      best = from
+      bestScore = score
+    }
+  }
+  return best
+}
+
+function readMessageId(result: unknown): string | undefined {
+  if (result === null || typeof result !== 'object') return undefined
+  const id = (result as { messageId?: unknown }).messageId
+  return typeof id === 'string' && id.length > 0 ? id : undefined
+}
+
+type SdkLogFn = (...args: unknown[]) => void
+interface SdkLogger {
+  error: SdkLogFn
+  warn: SdkLogFn
+  info: SdkLogFn
+  debug: SdkLogFn
+  trace: SdkLogFn
+}
+
+/**
+ * The SDK logs whole RELAY requests on errors (4.2.1 prints the SMS body on a request timeout). Keep only its
+ * leading text, never the objects after it, and only at warn and above.
+ */
+function redactingSdkLogger(logger: Logger): SdkLogger {
+  const sdk = logger.child({ component: 'signalwire-sdk' })
+  const text = (args: unknown[]): string => {
+    const first = args[0]
+    return typeof first === 'string' ? first.slice(0, 120) : 'SDK message'
+  }
+  return {
+    error: (...args) => sdk.warn(text(args)),
+    warn: (...args) => sdk.warn(text(args)),
+    info: () => undefined,
+    debug: () => undefined,
+    trace: () => undefined,
+  }
+}

@@ -1,0 +1,39 @@
+import { Worker, type Processor } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Config } from '../shared/config.js'
+import { QUEUE_NAME, type Keys } from '../shared/keys.js'
+import type { SendJob } from '../shared/jobs.js'
+import type { Logger } from '../shared/logger.js'
+import { sendBackoff } from './backoff.js'
+import type { JobOutcome } from './processor.js'
+
+export interface WorkerDeps {
+  readonly config: Pick<Config, 'worker'>
+  /** a `queue`-role connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads */
+  readonly connection: Redis
+  readonly keys: Keys
+  readonly processor: Processor<SendJob, JobOutcome>
+  readonly logger: Logger
+}
+
+/**
+ * The BullMQ worker. `SEND_RATE_PER_SECOND` becomes BullMQ's limiter, which is kept in Redis and so holds across
+ * every worker process sharing the queue.
+ */
+export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
+  const { config, logger } = deps
+  const worker = new Worker<SendJob, JobOutcome>(QUEUE_NAME, deps.processor, {
+    connection: deps.connection,
+    prefix: deps.keys.queuePrefix,
+    concurrency: config.worker.concurrency,
+    ...(config.worker.ratePerSecond > 0 ? { limiter: { max: config.worker.ratePerSecond, duration: 1_000 } } : {}),
+    settings: { backoffStrategy: sendBackoff },
+  })
+  worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'))
+  worker.on('failed', (job, err) => {
+    if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      logger.warn({ jobId: job.id, attempts: job.attemptsMade, err: err.message.slice(0, 200) }, 'job gave up')
+    }
+  })
+  return worker
+}
