@@ -13,7 +13,7 @@ export function generateCode(length: number): string {
  */
 export function normalizeCode(input: string, length: number): string | undefined {
   if (input.length > 64) return undefined
-  const compact = input.replace(/[\s-]/g, '')
+  const compact = input.replace(/[ -]/g, '')
   return compact.length === length && /^[0-9]+$/.test(compact) ? compact : undefined
 }
 

@@ -9,8 +9,10 @@ const DEV_SECRET = 'dev-only-secret-key-do-not-use-in-production'
 
 const bool = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .string()
     .optional()
+    .transform((v) => v?.trim().toLowerCase())
+    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional())
     .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'))
 
 const int = (fallback: number, min: number, max: number) =>
@@ -104,27 +106,35 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   })
-  .superRefine((env, ctx) => {
-    const production = env.NODE_ENV === 'production'
-    if (production && (env.SECRET_KEY === undefined || env.SECRET_KEY.length < 32)) {
-      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'required, at least 32 characters, when NODE_ENV=production' })
+
+/**
+ * Rules that span several variables. They read the raw values, so that they are reported together with any
+ * single bad variable instead of hiding behind it.
+ */
+function crossFieldIssues(source: Record<string, string | undefined>): string[] {
+  const value = (name: string): string | undefined => {
+    const v = source[name]?.trim()
+    return v === undefined || v === '' ? undefined : v
+  }
+  const issues: string[] = []
+  const production = value('NODE_ENV') === 'production'
+  const secret = value('SECRET_KEY')
+  if (production && (secret === undefined || secret.length < 32)) {
+    issues.push('  SECRET_KEY: required, at least 32 characters, when NODE_ENV=production')
+  } else if (secret !== undefined && secret.length < 16) {
+    issues.push('  SECRET_KEY: at least 16 characters (32 or more in production)')
+  }
+  const provider = value('SMS_PROVIDER') ?? (value('SIGNALWIRE_PROJECT') !== undefined ? 'signalwire' : 'console')
+  if (provider === 'console' && production) {
+    issues.push('  SMS_PROVIDER: the console provider is refused when NODE_ENV=production')
+  }
+  if (provider === 'signalwire') {
+    for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN', 'SIGNALWIRE_NUMBER']) {
+      if (value(name) === undefined) issues.push(`  ${name}: required with SMS_PROVIDER=signalwire`)
     }
-    if (env.SECRET_KEY !== undefined && env.SECRET_KEY.length < 16) {
-      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'at least 16 characters (32 or more in production)' })
-    }
-    const provider = env.SMS_PROVIDER ?? (env.SIGNALWIRE_PROJECT !== undefined ? 'signalwire' : 'console')
-    if (provider === 'console' && production) {
-      ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'the console provider is refused when NODE_ENV=production' })
-    }
-    if (provider === 'signalwire') {
-      for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN'] as const) {
-        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required with SMS_PROVIDER=signalwire' })
-      }
-      if (env.SIGNALWIRE_NUMBER.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['SIGNALWIRE_NUMBER'], message: 'required with SMS_PROVIDER=signalwire' })
-      }
-    }
-  })
+  }
+  return issues
+}
 
 export type Env = z.input<typeof envSchema>
 
@@ -175,9 +185,12 @@ export class ConfigError extends Error {
 
 /** Parses the environment (defaults to `process.env`) into a frozen Config, or throws ConfigError naming every bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set": `.env` files and compose pass-throughs produce them.
+  source = Object.fromEntries(Object.entries(source).map(([k, v]) => [k, v === undefined || v.trim() === '' ? undefined : v]))
   const parsed = envSchema.safeParse(source)
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`)
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`)
+  lines.push(...crossFieldIssues(source))
+  if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
   const env = parsed.data
@@ -186,7 +199,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerKind === 'signalwire'
       ? {
           kind: 'signalwire',
-          // superRefine guarantees these for the signalwire provider.
+          // crossFieldIssues guarantees these for the signalwire provider.
           project: env.SIGNALWIRE_PROJECT ?? '',
           token: env.SIGNALWIRE_TOKEN ?? '',
           numbers: env.SIGNALWIRE_NUMBER,

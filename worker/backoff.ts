@@ -14,7 +14,7 @@ const UNKNOWN_OUTCOME_DELAY_MS = 6_000
 export const sendBackoff: BackoffStrategy = (attemptsMade, type, err) => {
   if (type !== SEND_BACKOFF_TYPE) return 1_000
   const base = Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), MAX_DELAY_MS)
-  const jittered = Math.round(base * (0.7 + Math.random() * 0.6))
+  const jittered = Math.min(Math.round(base * (0.7 + Math.random() * 0.6)), MAX_DELAY_MS)
   if (err instanceof SendFailure && err.kind === 'unknown') return Math.max(jittered, UNKNOWN_OUTCOME_DELAY_MS)
   return jittered
 }

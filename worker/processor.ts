@@ -63,7 +63,7 @@ export function createProcessor(deps: ProcessorDeps) {
       if (lastTry) {
         await store.recordDelivery(data.id, { status: 'failed', attempt: data.attempt, error: { code: failure.code, message: failure.message } })
       }
-      logger.warn({ outcome: lastTry ? 'failed' : 'retry', kind: failure.kind, code: failure.code, durationMs: elapsed(started) }, 'job failed')
+      logger.warn({ outcome: lastTry ? 'failed' : 'retry', kind: failure.kind, errorCode: failure.code, durationMs: elapsed(started) }, 'job failed')
       if (failure.kind === 'permanent') throw new UnrecoverableError(`${failure.code}: ${failure.message}`)
       throw failure
     }

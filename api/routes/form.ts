@@ -14,10 +14,9 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   const { verifications } = deps
   const app = new Hono<AppEnv>()
 
-  app.use(async function markFormSurface(c, next) {
-    c.set('surface', 'form')
-    await next()
-  })
+  // Scoped to the two paths: a bare use() here would apply to every route once mounted at '/'.
+  app.use('/request-auth', markFormSurface)
+  app.use('/validate-auth', markFormSurface)
 
   app.on(['GET', 'POST'], '/request-auth', async (c) => {
     const fields = await readFields(c)
@@ -34,6 +33,11 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   })
 
   return app
+}
+
+async function markFormSurface(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+  c.set('surface', 'form')
+  await next()
 }
 
 interface FormAnswer {

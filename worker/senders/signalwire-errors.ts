@@ -17,6 +17,8 @@ export function classifyRejection(reason: unknown): SendFailure {
   if (reason instanceof TypeError) {
     return new SendFailure('unknown', 'sdk_timeout', 'the SDK gave up waiting for an answer')
   }
+  // An Error (even one with a Node-style `code` such as ECONNRESET) is not a RELAY answer: outcome unknown.
+  if (reason instanceof Error) return new SendFailure('unknown', 'error', reason.message.slice(0, 200))
   if (reason !== null && typeof reason === 'object' && 'code' in reason) {
     const rawCode = reason.code
     const rawMessage = (reason as { message?: unknown }).message
@@ -31,6 +33,5 @@ export function classifyRejection(reason: unknown): SendFailure {
     if (/^-32\d{3}$/.test(code)) return new SendFailure('transient', `rpc_${code.slice(1)}`, message || 'RELAY error')
     return new SendFailure('transient', 'provider_error', message || 'SignalWire error')
   }
-  if (reason instanceof Error) return new SendFailure('unknown', 'error', reason.message.slice(0, 200))
   return new SendFailure('unknown', 'unknown', 'the send failed for an unknown reason')
 }

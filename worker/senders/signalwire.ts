@@ -105,7 +105,7 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
         return { messageId, status: 'sending' }
       } catch (reason) {
         const failure = reason instanceof SendFailure ? reason : classifyRejection(reason)
-        logger.warn({ to: maskPhone(sms.to), kind: failure.kind, code: failure.code, reference: sms.reference }, 'send failed')
+        logger.warn({ to: maskPhone(sms.to), kind: failure.kind, errorCode: failure.code, reference: sms.reference }, 'send failed')
         throw failure
       } finally {
         if (timer !== undefined) clearTimeout(timer)
@@ -113,10 +113,25 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
     },
     async close() {
       if (authFailed !== undefined) return
-      await unsubscribe().catch(() => undefined)
-      await client.disconnect()
+      // disconnect() waits for every pending request, and one the server never answered is pending forever:
+      // bound it. The process is about to exit anyway; the socket dies with it.
+      await settleWithin(
+        (async () => {
+          await unsubscribe().catch(() => undefined)
+          await client.disconnect()
+        })(),
+        CLOSE_TIMEOUT_MS,
+      )
     },
   }
+}
+
+const CLOSE_TIMEOUT_MS = 3_000
+
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 /**

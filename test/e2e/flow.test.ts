@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
+import { TEST_API_KEY, TEST_SECRET } from '../helpers/app.js'
+import { startApi, startService, type ServiceProcess } from '../helpers/processes.js'
+import { deletePrefix, dumpValues, randomPrefix, TEST_REDIS_URL, testRedis } from '../helpers/redis.js'
+import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
+import type { Verification } from '../../shared/verification.js'
+
+/*
+ * End to end: the real API and worker processes, started with npm as an operator would, the real SignalWire SDK
+ * talking to the fake RELAY server, and the real Redis. The SMS is read where a phone would read it: at the relay.
+ * With E2E_NO_WORKER=1 the worker is not started, and these tests fail (no SMS arrives): proof they can.
+ */
+describe('end to end: npm run start:api + npm run start:worker, SMS through the SignalWire SDK', () => {
+  const prefix = randomPrefix('e2e')
+  const issuedCodes: string[] = []
+  const numbersUsed: string[] = []
+  let relay: FakeRelay
+  let api: ServiceProcess
+  let worker: ServiceProcess | undefined
+  let url: string
+
+  before(async () => {
+    relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
+    const env = {
+      NODE_ENV: 'production',
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      SECRET_KEY: TEST_SECRET,
+      API_KEYS: TEST_API_KEY,
+      SMS_PROVIDER: 'signalwire',
+      SIGNALWIRE_PROJECT: TEST_PROJECT,
+      SIGNALWIRE_TOKEN: TEST_TOKEN,
+      SIGNALWIRE_NUMBER: SENDER_NUMBER,
+      SIGNALWIRE_HOST: relay.url,
+      CODE_TTL_SECONDS: '120',
+      LOG_LEVEL: 'debug',
+    }
+    const started = await startApi(env)
+    api = started.process
+    url = started.url
+    if (process.env.E2E_NO_WORKER !== '1') {
+      worker = startService('worker', 'start:worker', env)
+      await worker.waitForLog((l) => l.msg === 'worker started')
+    }
+  })
+
+  after(async () => {
+    await Promise.all([api.stop(), worker?.stop()])
+    const redis = testRedis()
+    try {
+      // No issued code, and no full phone number, anywhere in Redis under this run's keys (jobs included) ...
+      const values = (await dumpValues(redis, prefix)).join('\n')
+      for (const code of issuedCodes) assert.ok(!values.includes(code), `code ${code} found in Redis`)
+      for (const number of numbersUsed) assert.ok(!values.includes(number.slice(1)), `number ${number} found in Redis`)
+      // ... nor in any line either process wrote.
+      const logs = [...api.lines, ...(worker?.lines ?? [])].join('\n')
+      for (const code of issuedCodes) assert.ok(!logs.includes(code), `code ${code} found in the logs`)
+      for (const number of numbersUsed) assert.ok(!logs.includes(number.slice(1)), `number ${number} found in the logs`)
+    } finally {
+      await deletePrefix(redis, prefix)
+      redis.disconnect()
+      await relay.close()
+    }
+    // npm itself dies by the signal; the service inside says whether it shut down in order.
+    for (const service of [api, worker]) {
+      if (service === undefined) continue
+      assert.ok(service.lines.some((l) => l.includes('"msg":"stopped"')), `${service.name} stopped cleanly on SIGTERM`)
+    }
+  })
+
+  async function smsCodeFor(number: string, after = 0): Promise<string> {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const sms = relay.messages.filter((m) => m.to === number && m.receivedAt >= after).at(-1)
+      if (sms !== undefined) {
+        const code = /(\d{6})/.exec(sms.body)?.[1]
+        assert.ok(code, `a code in "${sms.body}"`)
+        issuedCodes.push(code)
+        return code
+      }
+      if (Date.now() > deadline) throw new Error(`no SMS reached ${number} within 15 s: is the worker running?`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  function form(path: string, fields: Record<string, string>): Promise<Response> {
+    return fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
+  }
+
+  function v1(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+  }
+
+  test('/request-auth texts a code; /validate-auth: right 200 "Success!", wrong 403, reused 403', async () => {
+    const number = '+12015550150'
+    numbersUsed.push(number)
+    const requested = await form('/request-auth', { number })
+    assert.equal(requested.status, 200)
+    assert.equal(await requested.text(), 'Your code was sent')
+
+    const code = await smsCodeFor(number)
+    const wrong = await form('/validate-auth', { number, auth_code: code === '123456' ? '654321' : '123456' })
+    assert.equal(wrong.status, 403)
+    const ok = await form('/validate-auth', { number, auth_code: code })
+    assert.equal(ok.status, 200)
+    assert.equal(await ok.text(), 'Success!')
+    const reused = await form('/validate-auth', { number, auth_code: code })
+    assert.equal(reused.status, 403)
+  })
+
+  test('a resend while pending texts the same code', async () => {
+    const number = '+12015550151'
+    numbersUsed.push(number)
+    await form('/request-auth', { number })
+    const first = await smsCodeFor(number)
+    // RESEND_COOLDOWN_SECONDS is 30 by default: the second request is refused until then.
+    const early = await form('/request-auth', { number })
+    assert.equal(early.status, 429)
+    assert.ok(Number(early.headers.get('retry-after')) > 0)
+    assert.equal(relay.messages.filter((m) => m.to === number).length, 1)
+    assert.equal(first.length, 6)
+  })
+
+  test('/v1: create, SMS, check by id, and GET shows the delivery receipts', async () => {
+    const number = '+12015550152'
+    numbersUsed.push(number)
+    const created = await v1('POST', '/v1/verifications', { to: number, channel: 'sms' })
+    assert.equal(created.status, 201)
+    const v = (await created.json()) as Verification
+    const code = await smsCodeFor(number)
+    const checked = await v1('POST', '/v1/verifications/check', { id: v.id, code })
+    assert.equal(checked.status, 200)
+    assert.deepEqual(await checked.json(), { id: v.id, to: number, status: 'approved', valid: true, checkAttemptsRemaining: 5 })
+    const deadline = Date.now() + 10_000
+    let got: Verification
+    do {
+      got = (await (await v1('GET', `/v1/verifications/${v.id}`)).json()) as Verification
+      if (got.delivery.status === 'delivered') break
+      await new Promise((r) => setTimeout(r, 50))
+    } while (Date.now() < deadline)
+    assert.equal(got.status, 'approved')
+    assert.equal(got.delivery.status, 'delivered')
+    assert.ok(got.delivery.messageId)
+  })
+})

@@ -1,0 +1,117 @@
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { createApp } from '../../api/app.js'
+import { createVerificationService } from '../../api/services/verifications.js'
+import { loadConfig, type Config } from '../../shared/config.js'
+import { createSendQueue, type SendJob } from '../../shared/jobs.js'
+import { createKeys, type Keys } from '../../shared/keys.js'
+import { createLogger } from '../../shared/logger.js'
+import { createRedis } from '../../shared/redis.js'
+import { createSecrets, type Secrets } from '../../shared/secrets.js'
+import { createVerificationStore, type VerificationStore } from '../../shared/store/store.js'
+import { deletePrefix, randomPrefix, TEST_REDIS_URL } from './redis.js'
+
+export const TEST_SECRET = 'test-secret-key-0123456789abcdef-not-for-production'
+export const TEST_API_KEY = 'test-api-key-0123456789'
+
+/** A clock the test moves by hand. */
+export interface TestClock {
+  now: () => number
+  advance: (ms: number) => void
+}
+
+export function testClock(start = Date.now()): TestClock {
+  let t = start
+  return { now: () => t, advance: (ms) => (t += ms) }
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: TEST_REDIS_URL,
+    SECRET_KEY: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+}
+
+export interface TestApp {
+  readonly app: ReturnType<typeof createApp>
+  readonly config: Config
+  readonly prefix: string
+  readonly keys: Keys
+  readonly redis: Redis
+  readonly queue: Queue<SendJob>
+  readonly store: VerificationStore
+  readonly secrets: Secrets
+  readonly clock: TestClock
+  /** the code of a verification, read back from its sealed copy: only tests can do this */
+  codeOf(id: string): Promise<string>
+  /** JSON request to /v1 with the test API key */
+  v1(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>
+  close(): Promise<void>
+}
+
+/** The real app on the real Redis, with its own key prefix and a hand-moved clock. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const prefix = randomPrefix('app')
+  const config = testConfig({ KEY_PREFIX: prefix, ...env })
+  const clock = testClock()
+  const keys = createKeys(prefix)
+  const redis = createRedis(config, 'fast')
+  await new Promise<void>((resolve, reject) => {
+    redis.once('ready', resolve)
+    redis.once('error', reject)
+  })
+  const logger = createLogger(config, 'api')
+  const secrets = createSecrets(config.secret.key)
+  const queue = createSendQueue(redis, keys, config)
+  const store = createVerificationStore({ redis, keys, secrets, config, now: clock.now })
+  const verifications = createVerificationService({ config, store, queue, logger, now: clock.now })
+  const app = createApp({ config, logger, redis, verifications })
+
+  return {
+    app,
+    config,
+    prefix,
+    keys,
+    redis,
+    queue,
+    store,
+    secrets,
+    clock,
+    async codeOf(id) {
+      const sealed = await redis.hget(keys.verification(id), 'e')
+      if (sealed === null) throw new Error(`no verification ${id}`)
+      const code = secrets.open(id, sealed).split('\n')[1]
+      if (code === undefined) throw new Error('sealed value has no code')
+      return code
+    },
+    v1(method, path, body, headers = {}) {
+      return Promise.resolve(
+        app.request(path, {
+          method,
+          headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json', ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      )
+    },
+    async close() {
+      await queue.close()
+      await deletePrefix(redis, prefix)
+      redis.disconnect()
+    },
+  }
+}
+
+/** POST a form body to a route of the app. */
+export function postForm(app: TestApp['app'], path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return Promise.resolve(
+    app.request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  )
+}

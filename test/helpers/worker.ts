@@ -1,0 +1,81 @@
+import type { Worker } from 'bullmq'
+import { createLogger } from '../../shared/logger.js'
+import { createRedis } from '../../shared/redis.js'
+import { closeRedis } from '../../shared/redis.js'
+import { createVerificationStore } from '../../shared/store/store.js'
+import type { SendJob } from '../../shared/jobs.js'
+import { createProcessor, type JobOutcome } from '../../worker/processor.js'
+import { createReceiptRecorder } from '../../worker/receipts.js'
+import type { Sender } from '../../worker/senders/sender.js'
+import { createSignalWireSender } from '../../worker/senders/signalwire.js'
+import { createWorker } from '../../worker/worker.js'
+import type { TestApp } from './app.js'
+
+export const TEST_PROJECT = 'test-project'
+export const TEST_TOKEN = 'test-token'
+export const SENDER_NUMBER = '+12015550100'
+
+export interface TestWorker {
+  readonly worker: Worker<SendJob, JobOutcome>
+  readonly sender: Sender
+  /** resolves once every receipt handed to the recorder so far has been written */
+  settle(): Promise<void>
+  close(): Promise<void>
+}
+
+/** A real BullMQ worker with the real SignalWire SDK, pointed at a fake relay, sharing the test app's prefix. */
+export async function startTestWorker(t: TestApp, relayUrl: string, options: { sendTimeoutMs?: number } = {}): Promise<TestWorker> {
+  const redis = createRedis(t.config, 'queue')
+  const logger = createLogger(t.config, 'worker')
+  const store = createVerificationStore({ redis, keys: t.keys, secrets: t.secrets, config: t.config, now: t.clock.now })
+  const recordReceipt = createReceiptRecorder({ store, logger })
+  const pending = new Set<Promise<unknown>>()
+  const sender = await createSignalWireSender({
+    project: TEST_PROJECT,
+    token: TEST_TOKEN,
+    host: relayUrl,
+    numbers: [SENDER_NUMBER],
+    context: 'otp',
+    logger,
+    onReceipt: (receipt) => {
+      const p = recordReceipt(receipt).finally(() => pending.delete(p))
+      pending.add(p)
+    },
+    onFatal: () => undefined,
+  })
+  const config = {
+    ...t.config,
+    worker: { ...t.config.worker, sendTimeoutMs: options.sendTimeoutMs ?? t.config.worker.sendTimeoutMs },
+  }
+  const worker = createWorker({
+    config,
+    connection: redis,
+    keys: t.keys,
+    logger,
+    processor: createProcessor({ config, store, sender, logger, now: t.clock.now }),
+  })
+  await worker.waitUntilReady()
+  return {
+    worker,
+    sender,
+    async settle() {
+      await Promise.allSettled([...pending])
+    },
+    async close() {
+      await worker.close()
+      await sender.close()
+      await closeRedis(redis)
+    },
+  }
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
+import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { eventually, SENDER_NUMBER, startTestWorker, TEST_PROJECT, TEST_TOKEN, type TestWorker } from '../helpers/worker.js'
+import { createSignalWireSender, SignalWireAuthError } from '../../worker/senders/signalwire.js'
+import { createLogger } from '../../shared/logger.js'
+import { parsePhone } from '../../shared/phone.js'
+import { SEND_JOB_NAME, sendJobId } from '../../shared/jobs.js'
+import type { Verification } from '../../shared/verification.js'
+import { SendFailure } from '../../worker/senders/sender.js'
+
+describe('worker: real BullMQ and the real SignalWire SDK against the fake relay', () => {
+  let relay: FakeRelay
+  let t: TestApp
+  let w: TestWorker
+
+  before(async () => {
+    relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN, receiptDelayMs: 2 })
+    t = await buildTestApp({ RESEND_COOLDOWN_SECONDS: '0', SEND_ATTEMPTS: '3' })
+    w = await startTestWorker(t, relay.url, { sendTimeoutMs: 1_500 })
+  })
+  after(async () => {
+    await w.close()
+    await t.close()
+    await relay.close()
+  })
+
+  async function create(to: string): Promise<Verification> {
+    const res = await t.v1('POST', '/v1/verifications', { to })
+    assert.ok(res.status === 201 || res.status === 200, `create ${res.status}`)
+    return (await res.json()) as Verification
+  }
+
+  async function deliveryOf(id: string, status: string): Promise<Verification> {
+    return eventually(
+      async () => {
+        const v = await t.store.get(id)
+        return v?.delivery.status === status ? v : undefined
+      },
+      10_000,
+      `delivery ${status}`,
+    )
+  }
+
+  test('sends the code from the pool number and records delivered from the receipts', async () => {
+    const v = await create('+12015550401')
+    const sms = await relay.waitForMessageTo('+12015550401', 10_000)
+    const code = await t.codeOf(v.id)
+    assert.equal(sms.body, `Your verification code is: ${code}`)
+    assert.equal(sms.from, SENDER_NUMBER)
+    assert.equal(sms.context, 'otp')
+    assert.deepEqual(sms.tags, [sendJobId(v.id, 1)])
+    const delivered = await deliveryOf(v.id, 'delivered')
+    assert.equal(delivered.delivery.messageId, sms.messageId)
+  })
+
+  test('undelivered and failed receipts carry the provider reason', async () => {
+    const undelivered = await create('+12015550001')
+    const failed = await create('+12015550002')
+    const u = await deliveryOf(undelivered.id, 'undelivered')
+    assert.equal(u.delivery.error?.code, 'undelivered')
+    assert.ok((u.delivery.error?.message ?? '').length > 0)
+    const f = await deliveryOf(failed.id, 'failed')
+    assert.equal(f.delivery.error?.code, 'failed')
+  })
+
+  test('a refused number (RELAY 400) fails at once without retries', async () => {
+    const v = await create('+12015550400')
+    const failed = await deliveryOf(v.id, 'failed')
+    assert.equal(failed.delivery.error?.code, 'provider_400')
+    const job = await t.queue.getJob(sendJobId(v.id, 1))
+    assert.equal(job?.attemptsMade, 1)
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550400').length, 1)
+  })
+
+  test('a JSON-RPC error is retried, then recorded as failed after the last attempt', async () => {
+    const v = await create('+12015550600')
+    const failed = await deliveryOf(v.id, 'failed')
+    assert.equal(failed.delivery.error?.code, 'rpc_32603')
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550600').length, 3, 'SEND_ATTEMPTS=3 tries')
+  })
+
+  test('a verification that ended before its turn is skipped, not sent', async () => {
+    const phone = parsePhone('+12015550402')
+    assert.ok(phone)
+    await w.worker.pause()
+    try {
+      const v = await create('+12015550402')
+      await t.v1('POST', `/v1/verifications/${v.id}/cancel`)
+      w.worker.resume()
+      const skipped = await deliveryOf(v.id, 'skipped')
+      assert.equal(skipped.status, 'canceled')
+    } finally {
+      w.worker.resume()
+    }
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550402').length, 0)
+  })
+
+  test('an expired code is never sent', async () => {
+    await w.worker.pause()
+    const v = await create('+12015550403')
+    t.clock.advance(t.config.codes.ttlSeconds * 1000)
+    w.worker.resume()
+    const skipped = await deliveryOf(v.id, 'skipped')
+    assert.equal(skipped.status, 'expired')
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550403').length, 0)
+  })
+
+  test('an older send job of a resent verification is superseded: one SMS, not two', async () => {
+    await w.worker.pause()
+    const v = await create('+12015550404')
+    await create('+12015550404')
+    w.worker.resume()
+    await relay.waitForMessageTo('+12015550404', 10_000)
+    await eventually(async () => ((await t.queue.getJob(sendJobId(v.id, 1)))?.finishedOn ? true : undefined), 5_000, 'first job done')
+    await eventually(async () => ((await t.queue.getJob(sendJobId(v.id, 2)))?.finishedOn ? true : undefined), 5_000, 'second job done')
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550404').length, 1)
+    assert.equal((await t.queue.getJob(sendJobId(v.id, 1)))?.returnvalue, 'superseded')
+  })
+
+  test('a job already sent for its attempt is not sent again (idempotent processor)', async () => {
+    const v = await create('+12015550405')
+    await deliveryOf(v.id, 'delivered')
+    // The same attempt queued again under another job id, as a redelivered job would be.
+    await t.queue.add(SEND_JOB_NAME, { id: v.id, attempt: 1, queuedAt: Date.now() }, { jobId: `${sendJobId(v.id, 1)}-again` })
+    const job = await eventually(async () => {
+      const j = await t.queue.getJob(`${sendJobId(v.id, 1)}-again`)
+      return j?.finishedOn ? j : undefined
+    })
+    assert.equal(job.returnvalue, 'already_sent')
+    assert.equal(relay.messages.filter((m) => m.to === '+12015550405').length, 1)
+  })
+
+  test('every send has its own time limit, and a timeout is an unknown outcome', async () => {
+    // A relay that answers after 2 s (not never: the SDK's disconnect() would then wait forever, RELAY.md §8).
+    relay.setSendDelay(2_000)
+    const started = Date.now()
+    try {
+      await assert.rejects(
+        w.sender.send({ to: '+12015550998', body: 'x', reference: 'ver_test-1' }, 300),
+        (err: unknown) => err instanceof SendFailure && err.kind === 'unknown' && err.code === 'timeout',
+      )
+      assert.ok(Date.now() - started < 1_500, 'gave up at its own limit, not the SDK 10 s one')
+    } finally {
+      relay.setSendDelay(0)
+    }
+    await relay.waitForMessageTo('+12015550998', 5_000)
+    await new Promise((r) => setTimeout(r, 2_100))
+  })
+})
+
+describe('SignalWire boot', () => {
+  test('bad credentials stop the sender at boot with a clear error', async () => {
+    const relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
+    try {
+      await assert.rejects(
+        createSignalWireSender({
+          project: TEST_PROJECT,
+          token: 'wrong-token',
+          host: relay.url,
+          numbers: [SENDER_NUMBER],
+          context: 'otp',
+          logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
+          onReceipt: () => undefined,
+          onFatal: () => undefined,
+        }),
+        (err: unknown) => err instanceof SignalWireAuthError && /SIGNALWIRE_PROJECT and SIGNALWIRE_TOKEN/.test(err.message),
+      )
+    } finally {
+      await relay.close()
+    }
+  })
+})
