@@ -9,7 +9,9 @@ import { createLogger } from '../../shared/logger.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets, type Secrets } from '../../shared/secrets.js'
 import { createVerificationStore, type VerificationStore } from '../../shared/store/store.js'
-import { deletePrefix, randomPrefix, TEST_REDIS_URL } from './redis.js'
+import assert from 'node:assert/strict'
+import { numberForms, plaintextLeaks } from './leaks.js'
+import { deletePrefix, dumpValues, keysUnder, randomPrefix, TEST_REDIS_URL } from './redis.js'
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef-not-for-production'
 export const TEST_API_KEY = 'test-api-key-0123456789'
@@ -99,8 +101,22 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await queue.close()
-      await deletePrefix(redis, prefix)
-      redis.disconnect()
+      try {
+        // Every code and number this app stored must be absent from Redis in plain text (jobs included).
+        const secretsStored: string[] = []
+        for (const key of await keysUnder(redis, prefix)) {
+          const id = /:v:(ver_[a-z2-7]{30})$/.exec(key)?.[1]
+          const sealed = id === undefined ? null : await redis.hget(key, 'e')
+          if (id === undefined || sealed === null) continue
+          const [to = '', code = ''] = secrets.open(id, sealed).split('\n')
+          secretsStored.push(code, ...numberForms(to))
+        }
+        const leaks = plaintextLeaks((await dumpValues(redis, prefix)).join('\n'), secretsStored)
+        assert.deepEqual(leaks, [], 'codes or numbers stored in plain text')
+      } finally {
+        await deletePrefix(redis, prefix)
+        redis.disconnect()
+      }
     },
   }
 }
