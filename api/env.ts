@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config.js'
 import type { Logger } from '../shared/logger.js'
 import type { VerificationService } from './services/verifications.js'
@@ -8,7 +8,7 @@ export interface AppDeps {
   readonly config: Config
   readonly logger: Logger
   /** for /readyz */
-  readonly redis: Pick<Redis, 'ping'>
+  readonly redis: Pick<RedisClient, 'ping'>
   readonly verifications: VerificationService
 }
 

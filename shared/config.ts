@@ -46,6 +46,33 @@ const optionalString = z
 
 const e164 = /^\+[1-9]\d{6,14}$/
 
+/** libphonenumber-js number types, plus UNKNOWN for valid numbers whose type its metadata cannot tell. */
+export const NUMBER_TYPES = [
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'FIXED_LINE',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+  'UNKNOWN',
+] as const
+
+const hostPorts = list.transform((l, ctx) =>
+  l.map((entry) => {
+    const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(entry)
+    if (m?.[1] === undefined || m[2] === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` })
+      return { host: '', port: 0 }
+    }
+    return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) }
+  }),
+)
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
@@ -105,6 +132,48 @@ const envSchema = z
     SEND_ATTEMPTS: int(10, 1, 100),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+    WORKER_LOCK_SECONDS: int(30, 2, 3_600),
+    MAX_FAILED_CHECKS_PER_DAY: int(20, 0, 1_000_000),
+    IP_SENDS_PER_HOUR: int(20, 0, 10_000_000),
+    TRUST_PROXY: bool(false),
+    COUNTRY_SENDS_PER_HOUR: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const limits: Record<string, number> = {}
+        for (const part of (v ?? '').split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+          const m = /^([A-Za-z]{2}|\*):(\d{1,9})$/.exec(part)
+          if (m?.[1] === undefined || m[2] === undefined) {
+            ctx.addIssue({ code: 'custom', message: `"${part}" is not COUNTRY:LIMIT (e.g. US:1000,*:50)` })
+            return z.NEVER
+          }
+          limits[m[1].toUpperCase()] = Number(m[2])
+        }
+        return limits
+      }),
+    GLOBAL_SENDS_PER_HOUR: int(0, 0, 1_000_000_000),
+    ALLOWED_NUMBER_TYPES: list
+      .transform((l) => (l.length === 0 ? ['MOBILE', 'FIXED_LINE_OR_MOBILE'] : l.map((t) => t.toUpperCase())))
+      .refine(
+        (l) => l.every((t) => (NUMBER_TYPES as readonly string[]).includes(t)),
+        `each one of ${NUMBER_TYPES.join(', ')}`,
+      ),
+    CORS_ORIGINS: list.refine((l) => l.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com'),
+    ADMIN_PORT: int(3001, 0, 65535),
+    ADMIN_HOST: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? '127.0.0.1' : v.trim())),
+    ADMIN_USER: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? 'admin' : v.trim())),
+    ADMIN_PASSWORD: optionalString,
+    ADMIN_READ_ONLY: bool(true),
+    WORKER_ADMIN_PORT: int(3002, 0, 65535),
+    REDIS_CLUSTER_NODES: hostPorts,
+    REDIS_SENTINELS: hostPorts,
+    REDIS_SENTINEL_NAME: optionalString,
   })
 
 /**
@@ -132,6 +201,12 @@ function crossFieldIssues(source: Record<string, string | undefined>): string[] 
     for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN', 'SIGNALWIRE_NUMBER']) {
       if (value(name) === undefined) issues.push(`  ${name}: required with SMS_PROVIDER=signalwire`)
     }
+  }
+  if (value('REDIS_CLUSTER_NODES') !== undefined && value('REDIS_SENTINELS') !== undefined) {
+    issues.push('  REDIS_SENTINELS: give either REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both')
+  }
+  if (value('REDIS_SENTINELS') !== undefined && value('REDIS_SENTINEL_NAME') === undefined) {
+    issues.push('  REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary name)')
   }
   return issues
 }
@@ -177,6 +252,38 @@ export interface Config {
     readonly sendAttempts: number
   }
   readonly shutdownTimeoutMs: number
+  readonly abuse: {
+    /** wrong codes per number per day, across verifications; 0 = no budget */
+    readonly maxFailedChecksPerDay: number
+    /** sends per client IP per hour on the public form routes; 0 = no limit */
+    readonly ipSendsPerHour: number
+    readonly trustProxy: boolean
+    /** per-country hourly send limits; '*' applies to every country not named */
+    readonly countrySendsPerHour: Readonly<Record<string, number>>
+    /** 0 = no cap */
+    readonly globalSendsPerHour: number
+    readonly allowedNumberTypes: readonly string[]
+  }
+  readonly corsOrigins: readonly string[]
+  readonly admin: {
+    readonly port: number
+    readonly host: string
+    readonly user: string
+    /** no password: no admin listener */
+    readonly password: string | undefined
+    readonly readOnly: boolean
+    readonly workerPort: number
+  }
+  readonly redisTopology:
+    | { readonly kind: 'single' }
+    | { readonly kind: 'cluster'; readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> }
+    | {
+        readonly kind: 'sentinel'
+        readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>
+        readonly name: string
+      }
+  /** BullMQ lock duration: how long a job may go without its worker's heartbeat before another worker takes it */
+  readonly workerLockMs: number
 }
 
 export class ConfigError extends Error {
@@ -233,6 +340,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sendAttempts: env.SEND_ATTEMPTS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    abuse: {
+      maxFailedChecksPerDay: env.MAX_FAILED_CHECKS_PER_DAY,
+      ipSendsPerHour: env.IP_SENDS_PER_HOUR,
+      trustProxy: env.TRUST_PROXY,
+      countrySendsPerHour: env.COUNTRY_SENDS_PER_HOUR,
+      globalSendsPerHour: env.GLOBAL_SENDS_PER_HOUR,
+      allowedNumberTypes: env.ALLOWED_NUMBER_TYPES,
+    },
+    corsOrigins: env.CORS_ORIGINS,
+    admin: {
+      port: env.ADMIN_PORT,
+      host: env.ADMIN_HOST,
+      user: env.ADMIN_USER,
+      password: env.ADMIN_PASSWORD,
+      readOnly: env.ADMIN_READ_ONLY,
+      workerPort: env.WORKER_ADMIN_PORT,
+    },
+    redisTopology:
+      env.REDIS_CLUSTER_NODES.length > 0
+        ? { kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES }
+        : env.REDIS_SENTINELS.length > 0
+          ? { kind: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME ?? '' }
+          : { kind: 'single' },
+    workerLockMs: env.WORKER_LOCK_SECONDS * 1000,
   }
   return deepFreeze(config)
 }

@@ -1,4 +1,4 @@
-import { Redis, ReplyError, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Config } from './config.js'
 
 /**
@@ -22,12 +22,43 @@ export function redisOptions(role: RedisRole): RedisOptions {
     : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
 }
 
-export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole): Redis {
-  return new Redis(config.redis.url, redisOptions(role))
+/** A single Redis (direct or through Sentinel) or a Redis Cluster: the store and BullMQ take either. */
+export type RedisClient = Redis | Cluster
+
+/**
+ * The connection for one role, following the configured topology: `REDIS_URL` (single), `REDIS_SENTINELS` +
+ * `REDIS_SENTINEL_NAME`, or `REDIS_CLUSTER_NODES`. Every key the service uses is hash-tagged, so a cluster needs no
+ * other change.
+ */
+export function createRedis(config: Pick<Config, 'redis' | 'redisTopology'>, role: RedisRole): RedisClient {
+  const options = redisOptions(role)
+  const topology = config.redisTopology
+  switch (topology.kind) {
+    case 'single':
+      return new Redis(config.redis.url, options)
+    case 'sentinel':
+      return new Redis({ ...options, sentinels: topology.sentinels.map((n) => ({ ...n })), name: topology.name })
+    case 'cluster': {
+      const { retryStrategy: _unused, enableOfflineQueue, ...nodeOptions } = options
+      const clusterOptions: ClusterOptions = {
+        redisOptions: nodeOptions,
+        enableOfflineQueue: enableOfflineQueue ?? true,
+        clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+        // Moves during a failover: retry the command on the new owner rather than failing at once.
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 300,
+        slotsRefreshTimeout: 2_000,
+      }
+      return new Cluster(
+        topology.nodes.map((n) => ({ ...n })),
+        clusterOptions,
+      )
+    }
+  }
 }
 
 /** Resolves once the client is ready, or rejects after `timeoutMs`. */
-export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -43,7 +74,7 @@ export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<
 }
 
 /** Closes a client without waiting forever on a Redis that does not answer. */
-export async function closeRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
+export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promise<void> {
   if (client.status === 'end') return
   let timer: NodeJS.Timeout | undefined
   try {

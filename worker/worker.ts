@@ -1,5 +1,5 @@
 import { Worker, type Processor } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config.js'
 import { QUEUE_NAME, type Keys } from '../shared/keys.js'
 import type { SendJob } from '../shared/jobs.js'
@@ -8,9 +8,9 @@ import { sendBackoff } from './backoff.js'
 import type { JobOutcome } from './processor.js'
 
 export interface WorkerDeps {
-  readonly config: Pick<Config, 'worker'>
+  readonly config: Pick<Config, 'worker' | 'workerLockMs'>
   /** a `queue`-role connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads */
-  readonly connection: Redis
+  readonly connection: RedisClient
   readonly keys: Keys
   readonly processor: Processor<SendJob, JobOutcome>
   readonly logger: Logger
@@ -26,6 +26,9 @@ export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
     connection: deps.connection,
     prefix: deps.keys.queuePrefix,
     concurrency: config.worker.concurrency,
+    // A job whose worker stops renewing its lock (killed, frozen) goes back to the queue after this long.
+    lockDuration: config.workerLockMs,
+    stalledInterval: Math.max(1_000, Math.floor(config.workerLockMs / 2)),
     ...(config.worker.ratePerSecond > 0 ? { limiter: { max: config.worker.ratePerSecond, duration: 1_000 } } : {}),
     settings: { backoffStrategy: sendBackoff },
   })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis.js'
 
 export type ScriptReply = Array<string | number | null> | number | string | null
 
@@ -17,7 +17,7 @@ export class Script {
     this.sha = createHash('sha1').update(source).digest('hex')
   }
 
-  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+  async run(redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as ScriptReply
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis.js'
 import type { Config } from '../config.js'
 import { generateCode } from '../codes.js'
 import { newVerificationId, tagOfDigest, tagOfId, type Keys } from '../keys.js'
@@ -52,10 +52,10 @@ export interface DeliveryUpdate {
 }
 
 export interface StoreDeps {
-  readonly redis: Redis
+  readonly redis: RedisClient
   readonly keys: Keys
   readonly secrets: Secrets
-  readonly config: Pick<Config, 'codes' | 'limits'> & { readonly maxFailedChecksPerDay?: number }
+  readonly config: Pick<Config, 'codes' | 'limits' | 'abuse'>
   /** milliseconds since the epoch */
   readonly now: () => number
 }
@@ -180,7 +180,7 @@ export function createVerificationStore(deps: StoreDeps) {
             RETAIN_MS,
             keys.verificationPrefix(tag),
             keys.numberPrefix(tag),
-            config.maxFailedChecksPerDay ?? 0,
+            config.abuse.maxFailedChecksPerDay,
             FAILED_CHECK_WINDOW_MS,
             numberTtlMs,
           ],

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../shared/redis.js'
 import { createApp } from '../../api/app.js'
 import { createVerificationService } from '../../api/services/verifications.js'
 import { loadConfig, type Config } from '../../shared/config.js'
@@ -43,7 +43,7 @@ export interface TestApp {
   readonly config: Config
   readonly prefix: string
   readonly keys: Keys
-  readonly redis: Redis
+  readonly redis: RedisClient
   readonly queue: Queue<SendJob>
   readonly store: VerificationStore
   readonly secrets: Secrets

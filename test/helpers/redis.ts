@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
+import type { RedisClient } from '../../shared/redis.js'
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -13,29 +14,33 @@ export function testRedis(url = TEST_REDIS_URL): Redis {
 }
 
 /** Every key under a prefix: store keys (`p:…`) and queue keys (`{p}:…`). */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+export async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
   const found: string[] = []
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0'
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      cursor = next
-      found.push(...batch)
-    } while (cursor !== '0')
+  // On a cluster every primary holds its own share of the keys.
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+  for (const node of nodes) {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = '0'
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        cursor = next
+        found.push(...batch)
+      } while (cursor !== '0')
+    }
   }
   return found
 }
 
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys = await keysUnder(redis, prefix)
-  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500))
+export async function deletePrefix(redis: RedisClient, prefix: string): Promise<void> {
+  // One key per call: on a cluster the keys live in many slots.
+  for (const key of await keysUnder(redis, prefix)) await redis.unlink(key)
 }
 
 /**
  * Every value stored under a prefix, as text, whatever the key's type: what an attacker with a copy of Redis
  * would see. Used to prove that no code or phone number is stored in plain text.
  */
-export async function dumpValues(redis: Redis, prefix: string): Promise<string[]> {
+export async function dumpValues(redis: RedisClient, prefix: string): Promise<string[]> {
   const out: string[] = []
   for (const key of await keysUnder(redis, prefix)) {
     const type = await redis.type(key)
