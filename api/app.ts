@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { randomBytes } from 'node:crypto'
 import { base32 } from '../shared/secrets.js'
@@ -57,6 +58,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.route('/', formRoutes(deps))
   }
 
+  if (config.corsOrigins.length > 0) {
+    // Before the key check, so a browser's preflight (which carries no key) is answered.
+    app.use(
+      '/v1/*',
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
+        maxAge: 600,
+      }),
+    )
+  }
   app.use('/v1/*', apiKeyAuth({ keys: config.apiKeys }))
   app.route('/v1', v1Verifications(deps))
 

@@ -6,9 +6,8 @@ import { handleShutdown } from '../shared/lifecycle.js'
 import { createLogger } from '../shared/logger.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
-import { createVerificationStore } from '../shared/store/store.js'
 import { createApp } from './app.js'
-import { createVerificationService } from './services/verifications.js'
+import { createServices } from './services/create-services.js'
 
 /** The API process: builds every dependency once, serves, and closes them in order on SIGTERM. */
 function main(): void {
@@ -32,8 +31,7 @@ function main(): void {
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
   const queue = createSendQueue(redis, keys, config)
   queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
-  const store = createVerificationStore({ redis, keys, secrets: createSecrets(config.secret.key), config, now })
-  const verifications = createVerificationService({ config, store, queue, logger, now })
+  const { verifications } = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, now })
   const app = createApp({ config, logger, redis, verifications })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {

@@ -22,6 +22,15 @@ export interface Keys {
   /** Prefix that turns a verification id into its key inside Lua (same slot as `number`). */
   verificationPrefix(tag: string): string
   numberPrefix(tag: string): string
+  /**
+   * Hourly counters shared by many numbers (per client IP, per country, global). They live in one slot of their
+   * own, apart from the number buckets; see store/limits.ts for how the two steps combine.
+   */
+  ipCounter(ipDigest: string, hour: number): string
+  countryCounter(country: string, hour: number): string
+  globalCounter(hour: number): string
+  /** An Idempotency-Key's record, named by a keyed digest of the key; tagged by that digest's first characters. */
+  idempotency(digest: string): string
 }
 
 export const QUEUE_NAME = 'sms'
@@ -36,6 +45,10 @@ export function createKeys(prefix: string): Keys {
     verification: (id) => `${prefix}:{${tagOfId(id)}}:v:${id}`,
     verificationPrefix: (tag) => `${prefix}:{${tag}}:v:`,
     numberPrefix: (tag) => `${prefix}:{${tag}}:n:`,
+    ipCounter: (ipDigest, hour) => `${prefix}:{limits}:ip:${ipDigest}:${hour}`,
+    countryCounter: (country, hour) => `${prefix}:{limits}:cc:${country}:${hour}`,
+    globalCounter: (hour) => `${prefix}:{limits}:all:${hour}`,
+    idempotency: (digest) => `${prefix}:{i${digest.slice(0, TAG_LENGTH)}}:idem:${digest}`,
   }
 }
 

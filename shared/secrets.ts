@@ -7,6 +7,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 export interface Secrets {
   /** Keyed digest of an E.164 number: names Redis keys without storing the number. base32, 26 chars. */
   numberDigest(e164: string): string
+  /** Keyed digest of any other identifier that must not be stored as is (client IPs, idempotency keys). */
+  digest(kind: string, value: string): string
   /**
    * Keyed hash of a code: what checks compare against. Bound to the number's bucket tag (known from the number and
    * from the verification id alike), so a check by number needs no extra round trip to learn the id first.
@@ -49,6 +51,9 @@ export function createSecrets(secretKey: string): Secrets {
   return {
     numberDigest(e164) {
       return base32(createHmac('sha256', digestKey).update(e164).digest().subarray(0, 16))
+    },
+    digest(kind, value) {
+      return base32(createHmac('sha256', digestKey).update(`${kind}\0${value}`).digest().subarray(0, 16))
     },
     codeHash(bucket, code) {
       // 128 bits of the HMAC are plenty: the code space is at most 10^10 and the key is secret.

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { clientIp } from '../client-ip.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { errorBody, type ErrorCode } from '../errors.js'
 import { readFields, wantsHtml, wantsJson } from '../input.js'
@@ -21,7 +22,8 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   app.on(['GET', 'POST'], '/request-auth', async (c) => {
     const fields = await readFields(c)
     const number = fields.number ?? ''
-    const outcome = await verifications.start(number, { requestId: c.get('requestId') })
+    const ip = clientIp(c, deps.config.abuse.trustProxy) ?? 'unknown'
+    const outcome = await verifications.start(number, { requestId: c.get('requestId'), ip })
     return answer(c, 'request', number, requestAnswer(outcome))
   })
 
@@ -41,7 +43,7 @@ async function markFormSurface(c: Context<AppEnv>, next: () => Promise<void>): P
 }
 
 interface FormAnswer {
-  readonly status: 200 | 400 | 403 | 429
+  readonly status: 200 | 400 | 403 | 429 | 503
   readonly text: string
   readonly code?: ErrorCode
   readonly details?: Record<string, string>
@@ -59,8 +61,16 @@ function requestAnswer(outcome: StartOutcome): FormAnswer {
       return INVALID_NUMBER
     case 'country_not_allowed':
       return { status: 403, text: 'Forbidden', code: 'country_not_allowed' }
+    case 'number_type_not_allowed':
+      return { status: 403, text: 'Forbidden', code: 'number_type_not_allowed' }
     case 'limited':
       return { status: 429, text: 'Too Many Requests', code: 'rate_limited', details: { reason: outcome.reason }, retryAfterSeconds: outcome.retryAfterSeconds }
+    case 'queue_saturated':
+      return { status: 503, text: 'Service Unavailable', code: 'queue_saturated', retryAfterSeconds: 30 }
+    case 'idempotency_in_progress':
+    case 'idempotency_mismatch':
+      // The form routes take no Idempotency-Key.
+      throw new Error(`unexpected outcome ${outcome.kind}`)
   }
 }
 

@@ -4,30 +4,44 @@ import { normalizeCode } from '../../shared/codes.js'
 import { isVerificationId } from '../../shared/keys.js'
 import { SEND_JOB_NAME, sendJobId, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
-import { maskPhone, parsePhone } from '../../shared/phone.js'
+import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
-import type { CancelResult, CheckResult, LimitReason, VerificationStore } from '../../shared/store/store.js'
+import type { IdempotencyStore } from '../../shared/store/idempotency.js'
+import type { Reservation, SharedLimitReason, SharedLimits } from '../../shared/store/limits.js'
+import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/store.js'
 import type { Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
+import type { QueueSaturation } from './queue-saturation.js'
 
 export interface VerificationServiceDeps {
   readonly config: Config
   readonly store: VerificationStore
+  readonly limits: SharedLimits
+  readonly idempotency: IdempotencyStore
+  readonly saturation: QueueSaturation
   readonly queue: Pick<Queue<SendJob>, 'add'>
   readonly logger: Logger
   readonly now: () => number
 }
 
 export type StartOutcome =
-  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification }
+  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification; readonly replayed?: boolean }
   | { readonly kind: 'invalid_phone_number' }
   | { readonly kind: 'country_not_allowed'; readonly country: string }
-  | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
+  | { readonly kind: 'number_type_not_allowed'; readonly type: string }
+  | { readonly kind: 'limited'; readonly reason: LimitReason | SharedLimitReason; readonly retryAfterSeconds: number }
+  | { readonly kind: 'queue_saturated' }
+  | { readonly kind: 'idempotency_in_progress' }
+  | { readonly kind: 'idempotency_mismatch' }
 
 export type CheckOutcome = CheckResult | { readonly kind: 'invalid_phone_number' } | { readonly kind: 'malformed_code' }
 
 export interface RequestContext {
   readonly requestId: string
+  /** the client's IP on the public form routes, where the per-IP limit applies; absent for /v1 */
+  readonly ip?: string
+  /** the caller's Idempotency-Key (/v1) */
+  readonly idempotencyKey?: string
 }
 
 /** How long the API waits on the queue before answering 503: a hung Redis must not hang a request. */
@@ -38,7 +52,65 @@ const ENQUEUE_TIMEOUT_MS = 1_500
  * Infrastructure failures (Redis unreachable, timeouts) surface as UnavailableError; script bugs stay errors.
  */
 export function createVerificationService(deps: VerificationServiceDeps) {
-  const { config, store, queue, logger } = deps
+  const { config, store, queue, logger, limits, idempotency, saturation } = deps
+
+  /** Limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
+  async function send(phone: ParsedPhone, ctx: RequestContext): Promise<StartOutcome> {
+    if (await infra(saturation.saturated())) {
+      logger.warn({ requestId: ctx.requestId, capacity: saturation.capacity }, 'queue saturated: refusing new codes')
+      return { kind: 'queue_saturated' }
+    }
+    let reservation: Reservation | undefined
+    if (limits.active(ctx.ip)) {
+      const reserved = await infra(limits.reserve({ ip: ctx.ip, country: phone.country }))
+      if (reserved.kind === 'limited') {
+        logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: reserved.reason }, 'send refused by limit')
+        return reserved
+      }
+      reservation = reserved.reservation
+    }
+    const release = (): Promise<void> => reservation?.release().catch(() => undefined) ?? Promise.resolve()
+
+    let result: StartResult
+    try {
+      result = await infra(store.start(phone))
+    } catch (error) {
+      await release()
+      throw error
+    }
+    if (result.kind === 'limited') {
+      await release()
+      logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
+      return result
+    }
+    const { verification } = result
+    const job: SendJob = {
+      id: verification.id,
+      attempt: verification.sendAttempts,
+      requestId: ctx.requestId,
+      queuedAt: deps.now(),
+    }
+    try {
+      await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendJobId(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
+    } catch (error) {
+      // The verification exists but nothing will send it; say so on it, and let the caller retry.
+      logger.error({ requestId: ctx.requestId, verificationId: verification.id, err: error }, 'could not queue the SMS')
+      await release()
+      await store
+        .recordDelivery(verification.id, {
+          status: 'failed',
+          attempt: verification.sendAttempts,
+          error: { code: 'enqueue_failed', message: 'the send job could not be queued' },
+        })
+        .catch(() => undefined)
+      throw new UnavailableError('the send queue is unavailable', { cause: error })
+    }
+    logger.info(
+      { requestId: ctx.requestId, verificationId: verification.id, to: maskPhone(phone.e164), attempt: verification.sendAttempts },
+      result.kind === 'created' ? 'verification created' : 'verification sent again',
+    )
+    return { kind: 'sent', created: result.kind === 'created', verification }
+  }
 
   return {
     async start(rawTo: string, ctx: RequestContext): Promise<StartOutcome> {
@@ -46,38 +118,40 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       if (phone === undefined) return { kind: 'invalid_phone_number' }
       const allowed = config.phone.allowedCountries
       if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
+      const type = phone.type ?? 'UNKNOWN'
+      if (!config.abuse.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
 
-      const result = await infra(store.start(phone))
-      if (result.kind === 'limited') {
-        logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
-        return result
+      if (ctx.idempotencyKey === undefined) return send(phone, ctx)
+      const claim = await infra(idempotency.claim('v1:create', ctx.idempotencyKey, phone.e164))
+      switch (claim.kind) {
+        case 'in_progress':
+          return { kind: 'idempotency_in_progress' }
+        case 'mismatch':
+          return { kind: 'idempotency_mismatch' }
+        case 'replay': {
+          const verification = await infra(store.get(claim.verificationId))
+          // The verification outlived by its key (both last 24 h, the key can be a moment younger): start afresh.
+          if (verification === undefined) return { kind: 'idempotency_mismatch' }
+          return { kind: 'sent', created: claim.status === 201, verification, replayed: true }
+        }
+        case 'new': {
+          let outcome: StartOutcome
+          try {
+            outcome = await send(phone, ctx)
+          } catch (error) {
+            await claim.abandon().catch(() => undefined)
+            throw error
+          }
+          if (outcome.kind === 'sent') {
+            await claim.complete(outcome.created ? 201 : 200, outcome.verification.id).catch((err: unknown) => {
+              logger.warn({ requestId: ctx.requestId, err }, 'could not record the idempotency key')
+            })
+          } else {
+            await claim.abandon().catch(() => undefined)
+          }
+          return outcome
+        }
       }
-      const { verification } = result
-      const job: SendJob = {
-        id: verification.id,
-        attempt: verification.sendAttempts,
-        requestId: ctx.requestId,
-        queuedAt: deps.now(),
-      }
-      try {
-        await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendJobId(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
-      } catch (error) {
-        // The verification exists but nothing will send it; say so on it, and let the caller retry.
-        logger.error({ requestId: ctx.requestId, verificationId: verification.id, err: error }, 'could not queue the SMS')
-        await store
-          .recordDelivery(verification.id, {
-            status: 'failed',
-            attempt: verification.sendAttempts,
-            error: { code: 'enqueue_failed', message: 'the send job could not be queued' },
-          })
-          .catch(() => undefined)
-        throw new UnavailableError('the send queue is unavailable')
-      }
-      logger.info(
-        { requestId: ctx.requestId, verificationId: verification.id, to: maskPhone(phone.e164), attempt: verification.sendAttempts },
-        result.kind === 'created' ? 'verification created' : 'verification sent again',
-      )
-      return { kind: 'sent', created: result.kind === 'created', verification }
     },
 
     async check(target: { readonly id: string } | { readonly to: string }, rawCode: string): Promise<CheckOutcome> {

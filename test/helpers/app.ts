@@ -1,14 +1,14 @@
 import type { Queue } from 'bullmq'
 import type { RedisClient } from '../../shared/redis.js'
 import { createApp } from '../../api/app.js'
-import { createVerificationService } from '../../api/services/verifications.js'
+import { createServices } from '../../api/services/create-services.js'
 import { loadConfig, type Config } from '../../shared/config.js'
 import { createSendQueue, type SendJob } from '../../shared/jobs.js'
 import { createKeys, type Keys } from '../../shared/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets, type Secrets } from '../../shared/secrets.js'
-import { createVerificationStore, type VerificationStore } from '../../shared/store/store.js'
+import type { VerificationStore } from '../../shared/store/store.js'
 import assert from 'node:assert/strict'
 import { numberForms, plaintextLeaks } from './leaks.js'
 import { deletePrefix, dumpValues, keysUnder, randomPrefix, TEST_REDIS_URL } from './redis.js'
@@ -34,6 +34,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     SECRET_KEY: TEST_SECRET,
     API_KEYS: TEST_API_KEY,
     LOG_LEVEL: 'silent',
+    // In-process requests have no socket: they would all share one client IP. Tests of that limit set it.
+    IP_SENDS_PER_HOUR: '0',
     ...env,
   })
 }
@@ -69,8 +71,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config, 'api')
   const secrets = createSecrets(config.secret.key)
   const queue = createSendQueue(redis, keys, config)
-  const store = createVerificationStore({ redis, keys, secrets, config, now: clock.now })
-  const verifications = createVerificationService({ config, store, queue, logger, now: clock.now })
+  const { store, verifications } = createServices({ config, redis, keys, secrets, queue, logger, now: clock.now })
   const app = createApp({ config, logger, redis, verifications })
 
   return {

@@ -1,0 +1,39 @@
+import type { Queue } from 'bullmq'
+import type { Config } from '../../shared/config.js'
+import type { SendJob } from '../../shared/jobs.js'
+import type { Keys } from '../../shared/keys.js'
+import type { Logger } from '../../shared/logger.js'
+import type { RedisClient } from '../../shared/redis.js'
+import type { Secrets } from '../../shared/secrets.js'
+import { createIdempotencyStore } from '../../shared/store/idempotency.js'
+import { createSharedLimits } from '../../shared/store/limits.js'
+import { createVerificationStore, type VerificationStore } from '../../shared/store/store.js'
+import { createQueueSaturation } from './queue-saturation.js'
+import { createVerificationService, type VerificationService } from './verifications.js'
+
+export interface ServiceDeps {
+  readonly config: Config
+  readonly redis: RedisClient
+  readonly keys: Keys
+  readonly secrets: Secrets
+  readonly queue: Queue<SendJob>
+  readonly logger: Logger
+  readonly now: () => number
+}
+
+/** The API's services, wired the same way by main.ts and by the tests. */
+export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService } {
+  const { config, redis, keys, secrets, queue, logger, now } = deps
+  const store = createVerificationStore({ redis, keys, secrets, config, now })
+  const verifications = createVerificationService({
+    config,
+    store,
+    limits: createSharedLimits({ redis, keys, secrets, config, now }),
+    idempotency: createIdempotencyStore({ redis, keys, secrets }),
+    saturation: createQueueSaturation({ queue, config, now }),
+    queue,
+    logger,
+    now,
+  })
+  return { store, verifications }
+}

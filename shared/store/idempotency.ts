@@ -1,0 +1,48 @@
+import type { Keys } from '../keys.js'
+import type { RedisClient } from '../redis.js'
+import type { Secrets } from '../secrets.js'
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000
+
+export type Claim =
+  | { readonly kind: 'new'; complete(status: number, verificationId: string): Promise<void>; abandon(): Promise<void> }
+  | { readonly kind: 'replay'; readonly status: number; readonly verificationId: string }
+  | { readonly kind: 'in_progress' }
+  | { readonly kind: 'mismatch' }
+
+/**
+ * `Idempotency-Key` for creating verifications: the same key within 24 hours replays the first answer and sends
+ * nothing. The record holds a keyed digest of the request and the verification id, never the number.
+ * A key is claimed with SET NX before any work; a request that fails gives its key up so the caller may retry.
+ */
+export function createIdempotencyStore(deps: { redis: RedisClient; keys: Keys; secrets: Secrets }) {
+  const { redis, keys, secrets } = deps
+  return {
+    async claim(scope: string, idempotencyKey: string, fingerprint: string): Promise<Claim> {
+      const key = keys.idempotency(secrets.digest('idempotency', `${scope}\0${idempotencyKey}`))
+      const print = secrets.digest('idempotency-request', fingerprint)
+      const claimed = await redis.set(key, `pending:${print}`, 'PX', IDEMPOTENCY_TTL_MS, 'NX')
+      if (claimed === 'OK') {
+        return {
+          kind: 'new',
+          async complete(status, verificationId) {
+            await redis.set(key, `done:${print}:${status}:${verificationId}`, 'PX', IDEMPOTENCY_TTL_MS, 'XX')
+          },
+          async abandon() {
+            await redis.del(key)
+          },
+        }
+      }
+      const stored = (await redis.get(key)) ?? ''
+      // Expired between the two commands: as good as taken by someone else a moment ago.
+      if (stored === '') return { kind: 'in_progress' }
+      const [state, storedPrint, status, verificationId] = stored.split(':')
+      if (storedPrint !== print) return { kind: 'mismatch' }
+      if (state !== 'done' || status === undefined || verificationId === undefined) return { kind: 'in_progress' }
+      return { kind: 'replay', status: Number(status), verificationId }
+    },
+  }
+}
+
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>
