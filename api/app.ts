@@ -52,7 +52,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps))
 
   if (config.http.publicRoutes) {
-    app.get('/', (c) => c.html(renderDemoPage()))
+    const outbox = deps.outbox
+    if (outbox === undefined) {
+      app.get('/', (c) => c.html(renderDemoPage()))
+    } else {
+      app.get('/', async (c) => c.html(renderDemoPage({ outbox: await outbox.list().catch(() => []) })))
+      app.get('/dev/outbox', async (c) => c.json(await outbox.list()))
+    }
     app.get('/assets/demo.js', (c) => c.body(DEMO_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
     app.get('/assets/demo.css', (c) => c.body(DEMO_STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8' }))
     app.route('/', formRoutes(deps))

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config.js'
 import type { Logger } from '../shared/logger.js'
+import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { VerificationService } from './services/verifications.js'
 
 /** What the app is built from; main.ts makes these once, tests make their own. */
@@ -10,6 +11,8 @@ export interface AppDeps {
   /** for /readyz */
   readonly redis: Pick<RedisClient, 'ping'>
   readonly verifications: VerificationService
+  /** development with the console provider only: the demo page shows the last messages "sent" */
+  readonly outbox?: DevOutbox
 }
 
 /** Hono's per-request variables. `surface` picks how errors are written: plain text forms or the JSON envelope. */

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server'
 import { loadConfig, loadDotEnv, ConfigError } from '../shared/config.js'
 import { createSendQueue } from '../shared/jobs.js'
+import { createDevOutbox } from '../shared/dev-outbox.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
 import { createLogger } from '../shared/logger.js'
@@ -31,8 +32,10 @@ function main(): void {
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
   const queue = createSendQueue(redis, keys, config)
   queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
-  const { verifications } = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, now })
-  const app = createApp({ config, logger, redis, verifications })
+  const secrets = createSecrets(config.secret.key)
+  const { verifications } = createServices({ config, redis, keys, secrets, queue, logger, now })
+  const outbox = !config.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
+  const app = createApp({ config, logger, redis, verifications, ...(outbox === undefined ? {} : { outbox }) })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
     logger.info({ port: info.port, host: config.http.host, provider: config.provider.kind }, 'api listening')

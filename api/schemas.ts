@@ -74,6 +74,40 @@ export const errorSchema = z
   })
   .openapi('Error')
 
+/** The `{id}` of /v1/verifications/{id}: not checked for shape, an id that matches nothing is a 404. */
+export const verificationIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'ver_abcd2345efgh…', description: 'a Verification id' }),
+})
+
+/** `Idempotency-Key` of POST /v1/verifications: 1 to 255 printable ASCII characters (the route's own check). */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .openapi({ example: 'signup-7f3c2a', description: '1 to 255 printable ASCII characters' })
+
+export const idempotencyKeyHeader = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() })
+
+/*
+ * Fields of the form routes. The routes read them leniently (a missing or malformed field is a 400 or 403 answer,
+ * not a validation error), so these describe the fields rather than validate them.
+ */
+const numberField = z.string().openapi({
+  example: '+12015550123',
+  description: 'E.164, digits with the country code, or national digits when DEFAULT_COUNTRY is set; spaces, dots, dashes and parentheses are ignored',
+})
+
+export const requestAuthFields = z.object({ number: numberField }).openapi('RequestAuthFields')
+
+export const validateAuthFields = z
+  .object({
+    number: numberField,
+    auth_code: z.string().openapi({ example: '123456', description: 'the code from the SMS; spaces and dashes are ignored' }),
+  })
+  .openapi('ValidateAuthFields')
+
 /** zod issues as one readable sentence for the error envelope. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues

@@ -31,6 +31,8 @@ export interface Keys {
   globalCounter(hour: number): string
   /** An Idempotency-Key's record, named by a keyed digest of the key; tagged by that digest's first characters. */
   idempotency(digest: string): string
+  /** Development only: the console provider's last messages, sealed, for the demo page's outbox. */
+  devOutbox(): string
 }
 
 export const QUEUE_NAME = 'sms'
@@ -49,6 +51,7 @@ export function createKeys(prefix: string): Keys {
     countryCounter: (country, hour) => `${prefix}:{limits}:cc:${country}:${hour}`,
     globalCounter: (hour) => `${prefix}:{limits}:all:${hour}`,
     idempotency: (digest) => `${prefix}:{i${digest.slice(0, TAG_LENGTH)}}:idem:${digest}`,
+    devOutbox: () => `${prefix}:{dev}:outbox`,
   }
 }
 

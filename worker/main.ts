@@ -10,6 +10,8 @@ import { createVerificationStore, type VerificationStore } from '../shared/store
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
 import { createConsoleSender } from './senders/console.js'
+import { withDevOutbox } from './senders/with-outbox.js'
+import { createDevOutbox, type DevOutbox } from '../shared/dev-outbox.js'
 import type { Sender } from './senders/sender.js'
 import { createSignalWireSender, SignalWireAuthError } from './senders/signalwire.js'
 import { createWorker } from './worker.js'
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
   const keys = createKeys(config.redis.keyPrefix)
   const redis = createRedis(config, 'queue')
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
-  const store = createVerificationStore({ redis, keys, secrets: createSecrets(config.secret.key), config, now })
+  const secrets = createSecrets(config.secret.key)
+  const store = createVerificationStore({ redis, keys, secrets, config, now })
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
   const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
@@ -45,15 +48,16 @@ async function main(): Promise<void> {
     { name: 'redis', run: () => closeRedis(redis) },
   ])
 
-  const sender = await createSender(config, store, logger)
+  const sender = await createSender(config, store, logger, createDevOutbox({ redis, keys, secrets }))
   running.sender = sender
   running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
   logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
 }
 
-async function createSender(config: Config, store: VerificationStore, logger: Logger): Promise<Sender> {
+async function createSender(config: Config, store: VerificationStore, logger: Logger, outbox: DevOutbox): Promise<Sender> {
   const provider = config.provider
-  if (provider.kind === 'console') return createConsoleSender({ logger })
+  // The console provider is refused in production by config; its outbox is for the demo page.
+  if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
   const recordReceipt = createReceiptRecorder({ store, logger })
   try {
     return await createSignalWireSender({

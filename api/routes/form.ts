@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { clientIp } from '../client-ip.js'
+import type { DevOutbox } from '../../shared/dev-outbox.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { errorBody, type ErrorCode } from '../errors.js'
 import { readFields, wantsHtml, wantsJson } from '../input.js'
@@ -24,14 +25,14 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
     const number = fields.number ?? ''
     const ip = clientIp(c, deps.config.abuse.trustProxy) ?? 'unknown'
     const outcome = await verifications.start(number, { requestId: c.get('requestId'), ip })
-    return answer(c, 'request', number, requestAnswer(outcome))
+    return answer(c, 'request', number, requestAnswer(outcome), deps.outbox)
   })
 
   app.on(['GET', 'POST'], '/validate-auth', async (c) => {
     const fields = await readFields(c)
     const number = fields.number ?? ''
     const outcome = await verifications.check({ to: number }, fields.auth_code ?? '')
-    return answer(c, 'validate', number, validateAnswer(outcome))
+    return answer(c, 'validate', number, validateAnswer(outcome), deps.outbox)
   })
 
   return app
@@ -94,14 +95,15 @@ function validateAnswer(outcome: CheckOutcome): FormAnswer {
   }
 }
 
-function answer(c: Context<AppEnv>, form: 'request' | 'validate', number: string, a: FormAnswer): Response {
+async function answer(c: Context<AppEnv>, form: 'request' | 'validate', number: string, a: FormAnswer, outboxOf: DevOutbox | undefined): Promise<Response> {
   if (a.retryAfterSeconds !== undefined) c.header('Retry-After', String(a.retryAfterSeconds))
   if (wantsJson(c)) {
     if (a.code === undefined) return c.json({ message: a.text }, a.status)
     return c.json(errorBody(a.code, a.text, c.get('requestId'), a.details), a.status)
   }
   if (wantsHtml(c)) {
-    return c.html(renderDemoPage({ number, result: { form, ok: a.status === 200, message: a.text } }), a.status)
+    const outbox = outboxOf === undefined ? undefined : await outboxOf.list().catch(() => [])
+    return c.html(renderDemoPage({ number, result: { form, ok: a.status === 200, message: a.text }, ...(outbox === undefined ? {} : { outbox }) }), a.status)
   }
   return c.text(a.text, a.status)
 }
