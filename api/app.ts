@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(requestId({ limitLength: 128, generator: () => `req_${base32(randomBytes(10))}` }))
   app.use(securityHeaders())
-  app.use(requestLog({ logger }))
+  app.use(requestLog({ logger, metrics: deps.metrics }))
   app.use(async function defaultSurface(c, next) {
     c.set('surface', 'api')
     await next()

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config.js'
 import type { Logger } from '../shared/logger.js'
+import type { ApiMetrics } from '../shared/metrics.js'
 import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { VerificationService } from './services/verifications.js'
 
@@ -11,6 +12,7 @@ export interface AppDeps {
   /** for /readyz */
   readonly redis: Pick<RedisClient, 'ping'>
   readonly verifications: VerificationService
+  readonly metrics: ApiMetrics
   /** development with the console provider only: the demo page shows the last messages "sent" */
   readonly outbox?: DevOutbox
 }

@@ -5,8 +5,10 @@ import { createDevOutbox } from '../shared/dev-outbox.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
 import { createLogger } from '../shared/logger.js'
+import { createApiMetrics } from '../shared/metrics.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
+import { createAdminApp } from './admin.js'
 import { createApp } from './app.js'
 import { createServices } from './services/create-services.js'
 
@@ -33,27 +35,39 @@ function main(): void {
   const queue = createSendQueue(redis, keys, config)
   queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
   const secrets = createSecrets(config.secret.key)
-  const { verifications } = createServices({ config, redis, keys, secrets, queue, logger, now })
+  const metrics = createApiMetrics()
+  const { verifications } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now })
   const outbox = !config.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
-  const app = createApp({ config, logger, redis, verifications, ...(outbox === undefined ? {} : { outbox }) })
+  const app = createApp({ config, logger, redis, verifications, metrics, ...(outbox === undefined ? {} : { outbox }) })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
     logger.info({ port: info.port, host: config.http.host, provider: config.provider.kind }, 'api listening')
   })
 
+  const password = config.admin.password
+  const admin =
+    password === undefined
+      ? undefined
+      : serve({ fetch: createAdminApp({ config, queue, metrics, password }).fetch, port: config.admin.port, hostname: config.admin.host }, (info) => {
+          logger.info({ port: info.port, host: config.admin.host }, 'admin listener: /admin/queues and /metrics')
+        })
+  if (admin === undefined) logger.info('admin listener not started: set ADMIN_PASSWORD to enable /admin/queues and /metrics')
+  admin?.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.port }, 'admin listener could not start'))
+
   handleShutdown(logger, config.shutdownTimeoutMs, () => [
-    {
-      name: 'http server',
-      run: () =>
-        new Promise<void>((resolve) => {
-          // Stop accepting connections, let in-flight requests finish, drop idle keep-alive sockets.
-          server.close(() => resolve())
-          if ('closeIdleConnections' in server) server.closeIdleConnections()
-        }),
-    },
+    { name: 'http server', run: () => closeServer(server) },
+    { name: 'admin listener', run: async () => (admin === undefined ? undefined : closeServer(admin)) },
     { name: 'queue', run: () => queue.close() },
     { name: 'redis', run: () => closeRedis(redis) },
   ])
+}
+
+/** Stop accepting connections, let in-flight requests finish, drop idle keep-alive sockets. */
+function closeServer(server: ReturnType<typeof serve>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    if ('closeIdleConnections' in server) server.closeIdleConnections()
+  })
 }
 
 main()

@@ -6,7 +6,7 @@ import {
   checkVerificationBody,
   createVerificationBody,
   errorSchema,
-  idempotencyKeyHeader,
+  idempotencyKeySchema,
   requestAuthFields,
   validateAuthFields,
   verificationIdParams,
@@ -109,6 +109,12 @@ const BODY_ERRORS: readonly ErrorCode[] = ['payload_too_large', 'unsupported_med
 const COMMON = { parameters: [ref('parameters', 'X-Request-Id')] }
 const V1 = { ...COMMON, tags: ['Verifications'], security: [{ bearerAuth: [] }] }
 const replayHours = IDEMPOTENCY_TTL_MS / 3_600_000
+
+const idempotencyKeyHeader = z.object({
+  'Idempotency-Key': idempotencyKeySchema.optional().openapi({
+    description: `Makes the call safe to retry: the same key within ${replayHours} hours replays the first answer (same status and Verification, \`Idempotent-Replayed: true\`) and sends nothing. The same key with a different body is \`422 idempotency_key_reused\`; while the first request is still running, \`409 idempotency_conflict\`. 1 to 255 printable ASCII characters.`,
+  }),
+})
 
 const v1Routes: RouteConfig[] = [
   {

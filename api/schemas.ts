@@ -88,8 +88,6 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]{1,255}$/)
   .openapi({ example: 'signup-7f3c2a', description: '1 to 255 printable ASCII characters' })
 
-export const idempotencyKeyHeader = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() })
-
 /*
  * Fields of the form routes. The routes read them leniently (a missing or malformed field is a 400 or 403 answer,
  * not a validation error), so these describe the fields rather than validate them.

@@ -14,6 +14,10 @@ import { withDevOutbox } from './senders/with-outbox.js'
 import { createDevOutbox, type DevOutbox } from '../shared/dev-outbox.js'
 import type { Sender } from './senders/sender.js'
 import { createSignalWireSender, SignalWireAuthError } from './senders/signalwire.js'
+import { serve } from '@hono/node-server'
+import { createWorkerMetrics, type WorkerMetrics } from '../shared/metrics.js'
+import { createWorkerAdminApp } from './admin.js'
+import { instrumentWorker } from './instrument.js'
 import { createWorker } from './worker.js'
 
 /** The worker process: one provider client, one BullMQ worker, closed in order on SIGTERM. */
@@ -41,20 +45,33 @@ async function main(): Promise<void> {
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
   const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
+  const metrics = createWorkerMetrics()
+  const admin = serve(
+    {
+      fetch: createWorkerAdminApp({ config, worker: () => running.worker, redis, metrics }).fetch,
+      port: config.admin.workerPort,
+      hostname: config.admin.host,
+    },
+    (info) => logger.info({ port: info.port, host: config.admin.host }, 'worker listener: /healthz and /metrics'),
+  )
+  // A taken port must not stop delivery; the failing healthcheck says it instead.
+  admin.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.workerPort }, 'worker listener could not start'))
   handleShutdown(logger, config.shutdownTimeoutMs, () => [
     // Stop taking jobs and let the ones in flight finish; unfinished ones return to the queue as stalled.
     { name: 'worker', run: async () => running.worker?.close() },
     { name: 'sender', run: async () => running.sender?.close() },
     { name: 'redis', run: () => closeRedis(redis) },
+    { name: 'worker listener', run: () => new Promise<void>((resolve) => admin.close(() => resolve())) },
   ])
 
-  const sender = await createSender(config, store, logger, createDevOutbox({ redis, keys, secrets }))
+  const sender = await createSender(config, store, logger, metrics, createDevOutbox({ redis, keys, secrets }))
   running.sender = sender
   running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
+  instrumentWorker(running.worker, metrics)
   logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
 }
 
-async function createSender(config: Config, store: VerificationStore, logger: Logger, outbox: DevOutbox): Promise<Sender> {
+async function createSender(config: Config, store: VerificationStore, logger: Logger, metrics: WorkerMetrics, outbox: DevOutbox): Promise<Sender> {
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
@@ -68,6 +85,7 @@ async function createSender(config: Config, store: VerificationStore, logger: Lo
       context: provider.context,
       logger,
       onReceipt: (receipt) => {
+        metrics.receipts.inc({ status: receipt.state })
         recordReceipt(receipt).catch((err: unknown) => logger.warn({ err }, 'could not record a delivery receipt'))
       },
       onFatal: (reason) => {

@@ -3,6 +3,7 @@ import type { Config } from '../../shared/config.js'
 import type { SendJob } from '../../shared/jobs.js'
 import type { Keys } from '../../shared/keys.js'
 import type { Logger } from '../../shared/logger.js'
+import type { ApiMetrics } from '../../shared/metrics.js'
 import type { RedisClient } from '../../shared/redis.js'
 import type { Secrets } from '../../shared/secrets.js'
 import { createIdempotencyStore } from '../../shared/store/idempotency.js'
@@ -18,12 +19,13 @@ export interface ServiceDeps {
   readonly secrets: Secrets
   readonly queue: Queue<SendJob>
   readonly logger: Logger
+  readonly metrics: ApiMetrics
   readonly now: () => number
 }
 
 /** The API's services, wired the same way by main.ts and by the tests. */
 export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService } {
-  const { config, redis, keys, secrets, queue, logger, now } = deps
+  const { config, redis, keys, secrets, queue, logger, metrics, now } = deps
   const store = createVerificationStore({ redis, keys, secrets, config, now })
   const verifications = createVerificationService({
     config,
@@ -33,6 +35,7 @@ export function createServices(deps: ServiceDeps): { store: VerificationStore; v
     saturation: createQueueSaturation({ queue, config, now }),
     queue,
     logger,
+    metrics,
     now,
   })
   return { store, verifications }

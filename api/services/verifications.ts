@@ -4,6 +4,7 @@ import { normalizeCode } from '../../shared/codes.js'
 import { isVerificationId } from '../../shared/keys.js'
 import { SEND_JOB_NAME, sendJobId, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
+import type { ApiMetrics } from '../../shared/metrics.js'
 import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
 import type { IdempotencyStore } from '../../shared/store/idempotency.js'
@@ -21,6 +22,7 @@ export interface VerificationServiceDeps {
   readonly saturation: QueueSaturation
   readonly queue: Pick<Queue<SendJob>, 'add'>
   readonly logger: Logger
+  readonly metrics: ApiMetrics
   readonly now: () => number
 }
 
@@ -51,8 +53,15 @@ const ENQUEUE_TIMEOUT_MS = 1_500
  * The two-factor flow as the HTTP routes need it: plain inputs in, outcomes out. Knows nothing about HTTP.
  * Infrastructure failures (Redis unreachable, timeouts) surface as UnavailableError; script bugs stay errors.
  */
-export function createVerificationService(deps: VerificationServiceDeps) {
-  const { config, store, queue, logger, limits, idempotency, saturation } = deps
+export interface VerificationService {
+  start(rawTo: string, ctx: RequestContext): Promise<StartOutcome>
+  check(target: { readonly id: string } | { readonly to: string }, rawCode: string): Promise<CheckOutcome>
+  get(id: string): Promise<Verification | undefined>
+  cancel(id: string): Promise<CancelResult>
+}
+
+export function createVerificationService(deps: VerificationServiceDeps): VerificationService {
+  const { config, store, queue, logger, limits, idempotency, saturation, metrics } = deps
 
   /** Limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
   async function send(phone: ParsedPhone, ctx: RequestContext): Promise<StartOutcome> {
@@ -112,7 +121,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     return { kind: 'sent', created: result.kind === 'created', verification }
   }
 
-  return {
+  const service: VerificationService = {
     async start(rawTo: string, ctx: RequestContext): Promise<StartOutcome> {
       const phone = parsePhone(rawTo, config.phone.defaultCountry)
       if (phone === undefined) return { kind: 'invalid_phone_number' }
@@ -180,9 +189,78 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       return infra(store.cancel(id))
     },
   }
+  return instrument(service, metrics)
 }
 
-export type VerificationService = ReturnType<typeof createVerificationService>
+
+function countryOf(v: Verification): string {
+  return parsePhone(v.to)?.country ?? 'ZZ'
+}
+
+/** Counts what the service decided; kept apart so the flow above reads without it. */
+function instrument(service: VerificationService, metrics: ApiMetrics): VerificationService {
+  const event = (name: string, v: Verification): void => {
+    metrics.verifications.inc({ event: name, channel: v.channel, country: countryOf(v) })
+  }
+  return {
+    async start(rawTo, ctx) {
+      const outcome = await service.start(rawTo, ctx)
+      switch (outcome.kind) {
+        case 'sent':
+          if (outcome.replayed !== true) event(outcome.created ? 'started' : 'resent', outcome.verification)
+          break
+        case 'limited':
+          metrics.limitRefusals.inc({ reason: outcome.reason })
+          break
+        case 'country_not_allowed':
+        case 'number_type_not_allowed':
+        case 'queue_saturated':
+          metrics.limitRefusals.inc({ reason: outcome.kind })
+          break
+        case 'invalid_phone_number':
+        case 'idempotency_in_progress':
+        case 'idempotency_mismatch':
+          break
+      }
+      return outcome
+    },
+    async check(target, rawCode) {
+      const outcome = await service.check(target, rawCode)
+      switch (outcome.kind) {
+        case 'approved':
+          event('approved', outcome.verification)
+          metrics.checks.inc({ result: 'approved' })
+          break
+        case 'wrong':
+          if (outcome.verification.status === 'max_attempts_reached') event('max_attempts_reached', outcome.verification)
+          metrics.checks.inc({ result: 'wrong' })
+          break
+        case 'not_pending':
+          if (outcome.verification.status === 'expired') event('expired', outcome.verification)
+          metrics.checks.inc({ result: 'not_pending' })
+          break
+        case 'limited':
+          metrics.limitRefusals.inc({ reason: outcome.reason })
+          metrics.checks.inc({ result: 'limited' })
+          break
+        case 'malformed_code':
+          metrics.checks.inc({ result: 'malformed' })
+          break
+        case 'not_found':
+        case 'invalid_phone_number':
+          metrics.checks.inc({ result: outcome.kind })
+          break
+      }
+      return outcome
+    },
+    get: (id) => service.get(id),
+    async cancel(id) {
+      const outcome = await service.cancel(id)
+      if (outcome.kind === 'canceled') event('canceled', outcome.verification)
+      return outcome
+    },
+  }
+}
 
 /** Redis errors that are not script replies mean Redis is unreachable or too slow: 503, not 500. */
 async function infra<T>(promise: Promise<T>): Promise<T> {

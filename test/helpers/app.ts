@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../shared/config.js'
 import { createSendQueue, type SendJob } from '../../shared/jobs.js'
 import { createKeys, type Keys } from '../../shared/keys.js'
 import { createLogger } from '../../shared/logger.js'
+import { createApiMetrics, type ApiMetrics } from '../../shared/metrics.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets, type Secrets } from '../../shared/secrets.js'
 import type { VerificationStore } from '../../shared/store/store.js'
@@ -49,6 +50,7 @@ export interface TestApp {
   readonly queue: Queue<SendJob>
   readonly store: VerificationStore
   readonly secrets: Secrets
+  readonly metrics: ApiMetrics
   readonly clock: TestClock
   /** the code of a verification, read back from its sealed copy: only tests can do this */
   codeOf(id: string): Promise<string>
@@ -71,8 +73,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config, 'api')
   const secrets = createSecrets(config.secret.key)
   const queue = createSendQueue(redis, keys, config)
-  const { store, verifications } = createServices({ config, redis, keys, secrets, queue, logger, now: clock.now })
-  const app = createApp({ config, logger, redis, verifications })
+  const metrics = createApiMetrics()
+  const { store, verifications } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
+  const app = createApp({ config, logger, redis, verifications, metrics })
 
   return {
     app,
@@ -83,6 +86,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     queue,
     store,
     secrets,
+    metrics,
     clock,
     async codeOf(id) {
       const sealed = await redis.hget(keys.verification(id), 'e')

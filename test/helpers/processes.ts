@@ -15,7 +15,8 @@ export interface ServiceProcess {
 
 export function startService(name: string, script: string, env: Record<string, string>): ServiceProcess {
   const child = spawn('npm', ['run', '--silent', script], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // Listeners on fixed ports would collide between the many processes tests start: random ones unless given.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', WORKER_ADMIN_PORT: '0', ADMIN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

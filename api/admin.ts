@@ -1,0 +1,49 @@
+import { createBullBoard } from '@bull-board/api'
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
+import { HonoAdapter } from '@bull-board/hono'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { Queue } from 'bullmq'
+import { Hono } from 'hono'
+import { basicAuth } from 'hono/basic-auth'
+import type { Config } from '../shared/config.js'
+import type { SendJob } from '../shared/jobs.js'
+import type { ApiMetrics } from '../shared/metrics.js'
+import { safeEqual } from '../shared/secrets.js'
+
+export interface AdminDeps {
+  readonly config: Pick<Config, 'admin'>
+  readonly queue: Queue<SendJob>
+  readonly metrics: ApiMetrics
+}
+
+/**
+ * The API's admin listener, on its own port (ADMIN_PORT, bound to ADMIN_HOST) and behind basic auth:
+ * the Bull Board queue dashboard at /admin/queues (read-only unless ADMIN_READ_ONLY=false) and Prometheus
+ * /metrics, including BullMQ's own queue-depth export. Job data holds a verification id and a send attempt:
+ * no code and no phone number reach the dashboard.
+ */
+export function createAdminApp(deps: AdminDeps & { readonly password: string }): Hono {
+  const { config, queue, metrics } = deps
+  const app = new Hono()
+  app.use(
+    basicAuth({
+      verifyUser: (user, password) => safeEqual(user, config.admin.user) && safeEqual(password, deps.password),
+      realm: 'sms-two-factor-auth admin',
+    }),
+  )
+
+  app.get('/metrics', async (c) => {
+    const [own, queues] = await Promise.all([
+      metrics.registry.metrics(),
+      queue.exportPrometheusMetrics().catch(() => '# queue metrics unavailable: Redis did not answer\n'),
+    ])
+    return c.text(`${own}\n${queues}\n`, 200, { 'Content-Type': metrics.registry.contentType })
+  })
+
+  const board = new HonoAdapter(serveStatic)
+  createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode: config.admin.readOnly })], serverAdapter: board })
+  board.setBasePath('/admin/queues')
+  app.route('/admin/queues', board.registerPlugin())
+  app.get('/', (c) => c.redirect('/admin/queues'))
+  return app
+}

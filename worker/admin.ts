@@ -1,0 +1,52 @@
+import type { Worker } from 'bullmq'
+import { Hono } from 'hono'
+import { basicAuth } from 'hono/basic-auth'
+import type { Config } from '../shared/config.js'
+import type { WorkerMetrics } from '../shared/metrics.js'
+import type { RedisClient } from '../shared/redis.js'
+import { safeEqual } from '../shared/secrets.js'
+
+const PING_TIMEOUT_MS = 1_000
+
+/**
+ * The worker's small listener (WORKER_ADMIN_PORT): `/healthz` says whether the worker is running and can reach
+ * Redis (for container healthchecks, no auth), `/metrics` serves Prometheus text (basic auth when ADMIN_PASSWORD
+ * is set, as on the API's admin listener).
+ */
+export function createWorkerAdminApp(deps: {
+  readonly config: Pick<Config, 'admin'>
+  /** undefined while the worker is still booting (waiting for the provider) */
+  readonly worker: () => Worker | undefined
+  readonly redis: Pick<RedisClient, 'ping'>
+  readonly metrics: WorkerMetrics
+}): Hono {
+  const app = new Hono()
+
+  app.get('/healthz', async (c) => {
+    const running = deps.worker()?.isRunning() ?? false
+    let timer: NodeJS.Timeout | undefined
+    const redis = await Promise.race([
+      deps.redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS))),
+    ])
+    clearTimeout(timer)
+    const ok = running && redis
+    return c.json({ status: ok ? 'ok' : 'unhealthy', running, redis: redis ? 'ok' : 'unreachable' }, ok ? 200 : 503)
+  })
+
+  const password = deps.config.admin.password
+  if (password !== undefined) {
+    app.use(
+      '/metrics',
+      basicAuth({
+        verifyUser: (user, pass) => safeEqual(user, deps.config.admin.user) && safeEqual(pass, password),
+        realm: 'sms-two-factor-auth worker',
+      }),
+    )
+  }
+  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
+  return app
+}
