@@ -47,7 +47,7 @@ export interface RequestContext {
 }
 
 /** How long the API waits on the queue before answering 503: a hung Redis must not hang a request. */
-const ENQUEUE_TIMEOUT_MS = 1_500
+const ENQUEUE_TIMEOUT_MS = 900
 
 /**
  * The two-factor flow as the HTTP routes need it: plain inputs in, outcomes out. Knows nothing about HTTP.
