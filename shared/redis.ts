@@ -4,7 +4,7 @@ import type { Config } from './config.js'
 /**
  * Two kinds of connection, for two kinds of caller.
  *
- * - `fast`: the API's. No offline queue, one retry and a one-second command timeout, so a dead or hung Redis turns
+ * - `fast`: the API's. No offline queue, one retry and a 750 ms command timeout, so a dead or hung Redis turns
  *   into a quick 503 instead of a request that waits. It reconnects by itself in the background.
  * - `queue`: the worker's, and BullMQ's. `maxRetriesPerRequest: null` as BullMQ requires for workers: commands
  *   wait for Redis to come back instead of failing jobs.
@@ -18,7 +18,7 @@ export function redisOptions(role: RedisRole): RedisOptions {
     connectionName: role === 'fast' ? '2fa-api' : '2fa-worker',
   }
   return role === 'fast'
-    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 }
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 750 }
     : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
 }
 
