@@ -27,7 +27,7 @@ export interface VerificationServiceDeps {
 }
 
 export type StartOutcome =
-  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification; readonly replayed?: boolean }
+  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification; readonly country: string; readonly replayed?: boolean }
   | { readonly kind: 'invalid_phone_number' }
   | { readonly kind: 'country_not_allowed'; readonly country: string }
   | { readonly kind: 'number_type_not_allowed'; readonly type: string }
@@ -118,7 +118,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       { requestId: ctx.requestId, verificationId: verification.id, to: maskPhone(phone.e164), attempt: verification.sendAttempts },
       result.kind === 'created' ? 'verification created' : 'verification sent again',
     )
-    return { kind: 'sent', created: result.kind === 'created', verification }
+    return { kind: 'sent', created: result.kind === 'created', verification, country: result.country }
   }
 
   const service: VerificationService = {
@@ -141,7 +141,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
           const verification = await infra(store.get(claim.verificationId))
           // The verification outlived by its key (both last 24 h, the key can be a moment younger): start afresh.
           if (verification === undefined) return { kind: 'idempotency_mismatch' }
-          return { kind: 'sent', created: claim.status === 201, verification, replayed: true }
+          return { kind: 'sent', created: claim.status === 201, verification, country: phone.country, replayed: true }
         }
         case 'new': {
           let outcome: StartOutcome
@@ -193,21 +193,17 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
 }
 
 
-function countryOf(v: Verification): string {
-  return parsePhone(v.to)?.country ?? 'ZZ'
-}
-
 /** Counts what the service decided; kept apart so the flow above reads without it. */
 function instrument(service: VerificationService, metrics: ApiMetrics): VerificationService {
-  const event = (name: string, v: Verification): void => {
-    metrics.verifications.inc({ event: name, channel: v.channel, country: countryOf(v) })
+  const event = (name: string, outcome: { readonly verification: Verification; readonly country: string }): void => {
+    metrics.verifications.inc({ event: name, channel: outcome.verification.channel, country: outcome.country })
   }
   return {
     async start(rawTo, ctx) {
       const outcome = await service.start(rawTo, ctx)
       switch (outcome.kind) {
         case 'sent':
-          if (outcome.replayed !== true) event(outcome.created ? 'started' : 'resent', outcome.verification)
+          if (outcome.replayed !== true) event(outcome.created ? 'started' : 'resent', outcome)
           break
         case 'limited':
           metrics.limitRefusals.inc({ reason: outcome.reason })
@@ -228,15 +224,15 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
       const outcome = await service.check(target, rawCode)
       switch (outcome.kind) {
         case 'approved':
-          event('approved', outcome.verification)
+          event('approved', outcome)
           metrics.checks.inc({ result: 'approved' })
           break
         case 'wrong':
-          if (outcome.verification.status === 'max_attempts_reached') event('max_attempts_reached', outcome.verification)
+          if (outcome.verification.status === 'max_attempts_reached') event('max_attempts_reached', outcome)
           metrics.checks.inc({ result: 'wrong' })
           break
         case 'not_pending':
-          if (outcome.verification.status === 'expired') event('expired', outcome.verification)
+          if (outcome.verification.status === 'expired') event('expired', outcome)
           metrics.checks.inc({ result: 'not_pending' })
           break
         case 'limited':
@@ -256,7 +252,7 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
     get: (id) => service.get(id),
     async cancel(id) {
       const outcome = await service.cancel(id)
-      if (outcome.kind === 'canceled') event('canceled', outcome.verification)
+      if (outcome.kind === 'canceled') event('canceled', outcome)
       return outcome
     },
   }

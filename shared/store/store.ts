@@ -21,17 +21,18 @@ const FAILED_CHECK_WINDOW_MS = 24 * 60 * 60 * 1000
 export type LimitReason = 'number_cooldown' | 'number_window' | 'number_failed_checks'
 
 export type StartResult =
-  | { readonly kind: 'created' | 'resent'; readonly verification: Verification }
+  | { readonly kind: 'created' | 'resent'; readonly verification: Verification; readonly country: string }
   | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
 
+/** `country` (ISO alpha-2) rides along for metrics; it is not part of the Verification resource. */
 export type CheckResult =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
-  | { readonly kind: 'approved' | 'wrong' | 'not_pending'; readonly verification: Verification }
+  | { readonly kind: 'approved' | 'wrong' | 'not_pending'; readonly verification: Verification; readonly country: string }
 
 export type CancelResult =
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'canceled' | 'not_pending'; readonly verification: Verification }
+  | { readonly kind: 'canceled' | 'not_pending'; readonly verification: Verification; readonly country: string }
 
 export type ClaimResult =
   | { readonly kind: 'gone' | 'superseded' | 'already_sent' }
@@ -132,11 +133,13 @@ export function createVerificationStore(deps: StoreDeps) {
       if (kind === 'limited') return limited(reply)
       if (kind === 'resent') {
         const pendingId = String(reply[1])
-        return { kind: 'resent', verification: toVerification(pendingId, pairs(reply, 2), now) }
+        const fields = pairs(reply, 2)
+        return { kind: 'resent', verification: toVerification(pendingId, fields, now), country: fields.c ?? phone.country }
       }
       const at = iso(now)
       return {
         kind: 'created',
+        country: phone.country,
         verification: {
           id,
           to: phone.e164,
@@ -190,7 +193,8 @@ export function createVerificationStore(deps: StoreDeps) {
       if (kind === 'not_found') return { kind: 'not_found' }
       if (kind === 'limited') return limited(reply)
       if (kind !== 'approved' && kind !== 'wrong' && kind !== 'not_pending') throw new Error(`check script answered ${kind}`)
-      return { kind, verification: toVerification(String(reply[1]), pairs(reply, 2), now) }
+      const fields = pairs(reply, 2)
+      return { kind, verification: toVerification(String(reply[1]), fields, now), country: fields.c ?? 'ZZ' }
     },
 
     async get(id: string): Promise<Verification | undefined> {
@@ -205,7 +209,8 @@ export function createVerificationStore(deps: StoreDeps) {
       const kind = String(reply[0])
       if (kind === 'not_found') return { kind: 'not_found' }
       if (kind !== 'canceled' && kind !== 'not_pending') throw new Error(`cancel script answered ${kind}`)
-      return { kind, verification: toVerification(id, pairs(reply, 1), now) }
+      const fields = pairs(reply, 1)
+      return { kind, verification: toVerification(id, fields, now), country: fields.c ?? 'ZZ' }
     },
 
     /** The worker's first step for a job: whether to send, and what. */
