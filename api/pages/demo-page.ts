@@ -97,6 +97,7 @@ function renderOutbox(entries: readonly DemoOutboxEntry[]): string {
       <p class="outbox-empty" data-outbox-empty${newestFirst.length > 0 ? ' hidden' : ''}>No messages yet.</p>
       <ol class="outbox-list" data-outbox-list>${newestFirst.map(renderOutboxEntry).join('')}</ol>
       <p class="status outbox-note" data-outbox-note role="status" aria-live="polite"></p>
+      <noscript><p class="hint"><a href="/">Reload the page</a> to see messages sent since it was shown.</p></noscript>
     </section>`
 }
 
@@ -113,6 +114,7 @@ export function renderDemoPage(options: DemoPageOptions = {}): string {
   <meta name="color-scheme" content="light dark">
   <meta name="referrer" content="no-referrer">
   <title>${escapeHtml(TITLE)}</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/assets/demo.css">
   <script src="/assets/demo.js" defer></script>
 </head>
@@ -128,7 +130,7 @@ export function renderDemoPage(options: DemoPageOptions = {}): string {
       <form id="request-form" method="post" action="/request-auth">
         <div class="field">
           <label for="request-number">Phone number</label>
-          <span class="hint" id="request-number-hint">With the country code, e.g. +1 201 555 0123</span>
+          <span class="hint" id="request-number-hint">With the country code, e.g. +1&nbsp;201&nbsp;555&nbsp;0123</span>
           <input id="request-number" name="number" type="tel" autocomplete="tel" inputmode="tel" required maxlength="40" aria-describedby="request-number-hint"${numberValue}>
         </div>
         <button type="submit">Send code</button>

@@ -95,17 +95,23 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 /** Starts the API with PORT=0 and resolves with its base URL once /readyz answers 200. */
 export async function startApi(env: Record<string, string>): Promise<{ process: ServiceProcess; url: string }> {
   const api = startService('api', 'start:api', { PORT: '0', HOST: '127.0.0.1', ...env })
-  const listening = await api.waitForLog((l) => l.msg === 'api listening')
-  const url = `http://127.0.0.1:${String(listening.port)}`
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    )
-    if (ok) break
-    if (Date.now() > deadline) throw new Error('api never became ready')
-    await new Promise((r) => setTimeout(r, 100))
+  try {
+    const listening = await api.waitForLog((l) => l.msg === 'api listening')
+    const url = `http://127.0.0.1:${String(listening.port)}`
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+      if (ok) break
+      if (Date.now() > deadline) throw new Error('api never became ready')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return { process: api, url }
+  } catch (error) {
+    // The caller never gets a handle on a process that failed to start: stop it here.
+    await api.stop()
+    throw error
   }
-  return { process: api, url }
 }
