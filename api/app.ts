@@ -11,6 +11,7 @@ import { apiKeyAuth } from './middleware/api-key.js'
 import { requestLog } from './middleware/request-log.js'
 import { securityHeaders } from './middleware/security-headers.js'
 import { DEMO_SCRIPT, DEMO_STYLES, renderDemoPage } from './pages/demo-page.js'
+import { docsRoutes } from './routes/docs.js'
 import { formRoutes } from './routes/form.js'
 import { healthRoutes } from './routes/health.js'
 import { v1Verifications } from './routes/v1-verifications.js'
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   )
 
   app.route('/', healthRoutes(deps))
+  app.route('/', docsRoutes({ publicRoutes: config.http.publicRoutes }))
 
   if (config.http.publicRoutes) {
     const outbox = deps.outbox

@@ -9,7 +9,6 @@ export const ERROR_STATUS = {
   country_not_allowed: 403,
   number_type_not_allowed: 403,
   not_found: 404,
-  method_not_allowed: 405,
   not_pending: 409,
   idempotency_conflict: 409,
   idempotency_key_reused: 422,

@@ -28,7 +28,7 @@ const RETRY_AFTER = { 'Retry-After': ref('headers', 'Retry-After') }
 const formMessage = z.object({ message: z.string().openapi({ example: 'Your code was sent' }) }).openapi('FormMessage')
 const plainText = z.string()
 
-/** Example messages, one per code: a Record so a new code cannot be added without its documentation. */
+/** Example messages, one per code: a Record, so a new code cannot be added without its documentation. */
 const EXAMPLES: Record<ErrorCode, { message: string; details?: Record<string, string> }> = {
   invalid_request: { message: 'to: Invalid input: expected string, received undefined' },
   invalid_phone_number: { message: 'The phone number is not valid.' },
@@ -37,7 +37,6 @@ const EXAMPLES: Record<ErrorCode, { message: string; details?: Record<string, st
   country_not_allowed: { message: 'Codes cannot be sent to this country.', details: { country: 'CU' } },
   number_type_not_allowed: { message: 'Codes cannot be sent to this kind of number.', details: { type: 'FIXED_LINE' } },
   not_found: { message: 'No verification was found.' },
-  method_not_allowed: { message: 'Method not allowed.' },
   not_pending: { message: 'The verification is approved.', details: { status: 'approved' } },
   idempotency_conflict: { message: 'A request with this Idempotency-Key is still being processed.' },
   idempotency_key_reused: { message: 'This Idempotency-Key was used with a different request.' },
@@ -49,16 +48,23 @@ const EXAMPLES: Record<ErrorCode, { message: string; details?: Record<string, st
   queue_saturated: { message: 'More codes are waiting to be sent than can be delivered before they expire; try again later.' },
 }
 
-/** The plain-text answer of the form routes for each status. */
-const FORM_TEXT: Record<number, string> = {
-  400: 'Invalid Phone Number',
-  403: 'Forbidden',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
+/** The form routes' plain-text answers (the guide's wording). */
+const FORM_TEXT: Partial<Record<ErrorCode, string>> = {
+  invalid_request: 'Bad Request',
+  invalid_phone_number: 'Invalid Phone Number',
+  forbidden: 'Forbidden',
+  country_not_allowed: 'Forbidden',
+  number_type_not_allowed: 'Forbidden',
+  payload_too_large: 'Payload Too Large',
+  unsupported_media_type: 'Unsupported Media Type',
+  rate_limited: 'Too Many Requests',
+  internal_error: 'Internal Server Error',
+  unavailable: 'Service Unavailable',
+  queue_saturated: 'Service Unavailable',
 }
+
+/** Answers the form routes write themselves carry their plain text as the JSON message too; thrown errors do not. */
+const FORM_OWN_ANSWERS: ReadonlySet<ErrorCode> = new Set(['invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'queue_saturated'])
 
 /**
  * Error responses grouped by status through the one code→status table, so the document cannot give a code a status
@@ -72,12 +78,15 @@ function errorResponses(codes: readonly ErrorCode[], surface: 'v1' | 'form'): Re
     const examples = Object.fromEntries(
       group.map((code) => {
         const { message, details } = EXAMPLES[code]
-        const text = surface === 'form' ? (FORM_TEXT[status] ?? message) : message
+        const text = surface === 'form' && FORM_OWN_ANSWERS.has(code) ? (FORM_TEXT[code] ?? message) : message
         return [code, { value: { error: { ...details, code, message: text, requestId: 'req_3k4m5n6p7q8r9s2t' } } }]
       }),
     )
     const content: Content = { 'application/json': { schema: errorSchema, examples } }
-    if (surface === 'form') content['text/plain'] = { schema: plainText, example: FORM_TEXT[status] ?? '' }
+    if (surface === 'form') {
+      const texts = Object.fromEntries(group.map((code) => [code, { value: FORM_TEXT[code] ?? EXAMPLES[code].message }]))
+      content['text/plain'] = { schema: plainText, examples: texts }
+    }
     responses[status] = {
       description: group.map((code) => `\`${code}\``).join(' · '),
       headers: {
@@ -100,7 +109,7 @@ function jsonOrForm(schema: z.ZodType, description?: string): RequestBody {
   }
 }
 
-function ok(description: string, schema: z.ZodType, extraHeaders: Record<string, { $ref: string }> = {}): Responses[string] {
+function jsonResponse(description: string, schema: z.ZodType, extraHeaders: Record<string, { $ref: string }> = {}): Responses[string] {
   return { description, headers: { ...REQUEST_ID, ...extraHeaders }, content: { 'application/json': { schema } } }
 }
 
@@ -127,8 +136,8 @@ const v1Routes: RouteConfig[] = [
       'Creates a verification and texts a code to `to`. While one is pending for that number, the same code is sent again (`200`, `sendAttempts` + 1, same `expiresAt`).',
     request: { headers: idempotencyKeyHeader, body: jsonOrForm(createVerificationBody) },
     responses: {
-      201: ok('a new Verification', verificationSchema, { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') }),
-      200: ok('the pending Verification for `to`, sent again with the same code', verificationSchema, {
+      201: jsonResponse('a new Verification', verificationSchema, { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') }),
+      200: jsonResponse('the pending Verification for `to`, sent again with the same code', verificationSchema, {
         'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed'),
       }),
       ...errorResponses(
@@ -147,7 +156,7 @@ const v1Routes: RouteConfig[] = [
       'Right code → `valid: true, status: "approved"`; wrong → `valid: false`, `status` `pending` or `max_attempts_reached` on the last allowed try. By `to`, the latest verification for that number is checked. A malformed code is a `400` and spends no attempt.',
     request: { body: jsonOrForm(checkVerificationBody, 'Give `code` and exactly one of `to` or `id`.') },
     responses: {
-      200: ok('the outcome of the check', checkResultSchema),
+      200: jsonResponse('the outcome of the check', checkResultSchema),
       ...errorResponses([...V1_ALWAYS, ...BODY_ERRORS, 'invalid_phone_number', 'not_found', 'not_pending', 'rate_limited'], 'v1'),
     },
   },
@@ -159,7 +168,7 @@ const v1Routes: RouteConfig[] = [
     summary: 'Read a verification',
     description: 'Ended verifications (approved, canceled, expired, max_attempts_reached) stay readable for 24 hours.',
     request: { params: verificationIdParams },
-    responses: { 200: ok('the Verification', verificationSchema), ...errorResponses([...V1_ALWAYS, 'not_found'], 'v1') },
+    responses: { 200: jsonResponse('the Verification', verificationSchema), ...errorResponses([...V1_ALWAYS, 'not_found'], 'v1') },
   },
   {
     ...V1,
@@ -169,7 +178,7 @@ const v1Routes: RouteConfig[] = [
     summary: 'Cancel a pending verification',
     request: { params: verificationIdParams },
     responses: {
-      200: ok('the Verification, now `canceled`', verificationSchema),
+      200: jsonResponse('the Verification, now `canceled`', verificationSchema),
       ...errorResponses([...V1_ALWAYS, 'not_found', 'not_pending'], 'v1'),
     },
   },
@@ -183,7 +192,7 @@ const healthRoutes: RouteConfig[] = [
     path: '/healthz',
     operationId: 'health',
     summary: 'The process runs',
-    responses: { 200: ok('running', z.object({ status: z.literal('ok') }).openapi('Health')) },
+    responses: { 200: jsonResponse('running', z.object({ status: z.literal('ok') }).openapi('Health')) },
   },
   {
     ...COMMON,
@@ -193,8 +202,8 @@ const healthRoutes: RouteConfig[] = [
     operationId: 'readiness',
     summary: 'Redis answers',
     responses: {
-      200: ok('ready', z.object({ status: z.literal('ready') }).openapi('Ready')),
-      503: ok('Redis did not answer within a second', z.object({ status: z.literal('unavailable') }).openapi('NotReady')),
+      200: jsonResponse('ready', z.object({ status: z.literal('ready') }).openapi('Ready')),
+      503: jsonResponse('Redis did not answer within a second', z.object({ status: z.literal('unavailable') }).openapi('NotReady')),
     },
   },
 ]
@@ -219,7 +228,7 @@ function formRoutes(): RouteConfig[] {
       description: `Texts a code to \`number\`; while one is pending for that number, the same code is sent again. ${FORM_NOTE}`,
       fields: requestAuthFields,
       success: 'Your code was sent',
-      errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
+      errors: ['invalid_request', 'invalid_phone_number', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
     },
     {
       path: '/validate-auth',

@@ -33,7 +33,7 @@ start_node() {
   redis-server --port "$port" --bind "$HOST" --dir "$dir" --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
-    --appendonly yes --save "" --protected-mode no
+    --appendonly yes --save ""
 }
 
 wait_for() {
@@ -63,7 +63,7 @@ start() {
   # clean in that case rather than guess at repairs.
   local known
   known="$(cli "${PORTS[0]}" cluster info | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')"
-  if [[ "$known" != "1" ]] && ! wait_for "a running cluster to settle" 25 healthy; then
+  if [[ "$known" != "1" ]] && ! wait_for "a running cluster to settle" 75 healthy; then
     echo "cluster.sh: nodes from an earlier, broken cluster found; recreating" >&2
     stop
     for port in "${PORTS[@]}"; do start_node "$port"; done

@@ -47,11 +47,11 @@ export function createKeys(prefix: string): Keys {
     verification: (id) => `${prefix}:{${tagOfId(id)}}:v:${id}`,
     verificationPrefix: (tag) => `${prefix}:{${tag}}:v:`,
     numberPrefix: (tag) => `${prefix}:{${tag}}:n:`,
-    ipCounter: (ipDigest, hour) => `${prefix}:{limits}:ip:${ipDigest}:${hour}`,
-    countryCounter: (country, hour) => `${prefix}:{limits}:cc:${country}:${hour}`,
-    globalCounter: (hour) => `${prefix}:{limits}:all:${hour}`,
+    ipCounter: (ipDigest, hour) => `${prefix}:{${prefix}.limits}:ip:${ipDigest}:${hour}`,
+    countryCounter: (country, hour) => `${prefix}:{${prefix}.limits}:cc:${country}:${hour}`,
+    globalCounter: (hour) => `${prefix}:{${prefix}.limits}:all:${hour}`,
     idempotency: (digest) => `${prefix}:{i${digest.slice(0, TAG_LENGTH)}}:idem:${digest}`,
-    devOutbox: () => `${prefix}:{dev}:outbox`,
+    devOutbox: () => `${prefix}:{${prefix}.dev}:outbox`,
   }
 }
 

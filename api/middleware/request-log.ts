@@ -27,7 +27,9 @@ export function requestLog(options: { logger: Logger; metrics: ApiMetrics }): Mi
       status,
       durationMs: Math.round(seconds * 100_000) / 100,
     }
-    if (status >= 500) logger.error(line, 'request')
+    // 503 means a dependency is down (already logged once, at warn, where it was seen): not a bug of ours.
+    if (status >= 500 && status !== 503) logger.error(line, 'request')
+    else if (status === 503) logger.warn(line, 'request')
     else logger.info(line, 'request')
   }
 }

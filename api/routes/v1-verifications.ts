@@ -7,7 +7,7 @@ import type { LimitReason } from '../../shared/store/store.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { readFields } from '../input.js'
-import { checkVerificationBody, createVerificationBody, describeIssues } from '../schemas.js'
+import { checkVerificationBody, createVerificationBody, describeIssues, idempotencyKeySchema } from '../schemas.js'
 
 /** The JSON API for applications: create, check, get, cancel. Mounted at /v1 behind API keys. */
 export function v1Verifications(deps: AppDeps): Hono<AppEnv> {
@@ -17,7 +17,7 @@ export function v1Verifications(deps: AppDeps): Hono<AppEnv> {
   app.post('/verifications', async (c) => {
     const body = await parse(c, createVerificationBody)
     const idempotencyKey = c.req.header('idempotency-key')
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+    if (idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
       throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
     }
     const outcome = await verifications.start(body.to, { requestId: c.get('requestId'), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { Cluster, Redis } from 'ioredis'
+import { buildTestApp, TEST_SECRET, type TestApp } from '../helpers/app.js'
+import { keysUnder } from '../helpers/redis.js'
+import { createKeys, newVerificationId, tagOfDigest, tagOfId } from '../../shared/keys.js'
+import { createSecrets } from '../../shared/secrets.js'
+import type { Verification } from '../../shared/verification.js'
+import { clusterNodes, clusterPorts, keyslot, nodeClient, numbersFrom, testCluster } from './helpers.js'
+
+/*
+ * The cross-slot guard. A Lua script may only touch keys of one slot on a cluster; the store's scripts start from a
+ * number or from a verification id and reach the other through key prefixes built inside Lua. These tests ask Redis
+ * (CLUSTER KEYSLOT) where every such key lands, so a change to keys.ts that splits a number from its verifications
+ * fails here even before a flow would hit CROSSSLOT.
+ */
+describe('cluster slots: one number, its verifications and its scripts share one slot', () => {
+  let node: Redis
+
+  before(() => {
+    const [port] = clusterPorts()
+    if (port === undefined) throw new Error(`no port in REDIS_CLUSTER_NODES=${clusterNodes()}`)
+    node = nodeClient(port)
+  })
+  after(() => node.disconnect())
+
+  test('for 300 numbers: number key, verification key and the keys built inside Lua have one slot', async () => {
+    const keys = createKeys('test-slots')
+    const secrets = createSecrets(TEST_SECRET)
+    const buckets = new Set<number>()
+    for (const e164 of numbersFrom(0, 300, '312')) {
+      const digest = secrets.numberDigest(e164)
+      const id = newVerificationId(digest)
+      const touched = {
+        number: keys.number(digest),
+        verification: keys.verification(id),
+        // create/check (by number) turn the number's `cur` id into a key with this prefix ...
+        verificationFromNumber: keys.verificationPrefix(tagOfDigest(digest)) + id,
+        // ... and check by id reaches the number's hash through the verification's `nd` field.
+        numberFromVerification: keys.numberPrefix(tagOfId(id)) + digest,
+      }
+      const slots = await Promise.all(Object.values(touched).map((k) => keyslot(node, k)))
+      assert.equal(new Set(slots).size, 1, `keys of one number in slots ${slots.join(', ')}: ${Object.values(touched).join(' | ')}`)
+      buckets.add(slots[0] ?? -1)
+    }
+    // Spread over the cluster, not all in one slot: the point of tagging per number bucket.
+    assert.ok(buckets.size > 250, `300 numbers use only ${buckets.size} slots`)
+  })
+
+  test('the shared limit counters share one slot, and every queue key shares the slot of {prefix}', async () => {
+    const keys = createKeys('test-slots')
+    const counters = [keys.ipCounter('abcd', 1), keys.countryCounter('US', 1), keys.globalCounter(1)]
+    const counterSlots = await Promise.all(counters.map((k) => keyslot(node, k)))
+    assert.equal(new Set(counterSlots).size, 1, `limit counters in slots ${counterSlots.join(', ')}`)
+    const queueSlot = await keyslot(node, keys.queuePrefix)
+    for (const suffix of [':sms:wait', ':sms:active', ':sms:meta', ':sms:limiter', ':sms:ver_abcd-1', ':sms:events']) {
+      assert.equal(await keyslot(node, `${keys.queuePrefix}${suffix}`), queueSlot, suffix)
+    }
+  })
+})
+
+describe('cluster slots: what the store really wrote', () => {
+  let t: TestApp
+  let cluster: Cluster
+  let node: Redis
+
+  before(async () => {
+    t = await buildTestApp({ REDIS_CLUSTER_NODES: clusterNodes(), RESEND_COOLDOWN_SECONDS: '0' })
+    cluster = await testCluster()
+    const [port] = clusterPorts()
+    node = nodeClient(port ?? 0)
+  })
+  after(async () => {
+    node.disconnect()
+    cluster.disconnect()
+    await t.close()
+  })
+
+  test('after create, resend, check and cancel, each number and all its verifications sit in one slot', async () => {
+    const numbers = numbersFrom(100, 20, '312')
+    for (const to of numbers) {
+      const created = await t.v1('POST', '/v1/verifications', { to })
+      assert.equal(created.status, 201)
+      const v = (await created.json()) as Verification
+      assert.equal((await t.v1('POST', '/v1/verifications', { to })).status, 200, 'resend')
+      assert.equal((await t.v1('POST', '/v1/verifications/check', { to, code: '000000' })).status, 200, 'check by number')
+      assert.equal((await t.v1('POST', `/v1/verifications/${v.id}/cancel`)).status, 200, 'cancel')
+      // A second verification of the same number, checked by id.
+      const again = (await (await t.v1('POST', '/v1/verifications', { to })).json()) as Verification
+      assert.equal((await t.v1('POST', '/v1/verifications/check', { id: again.id, code: '000000' })).status, 200, 'check by id')
+    }
+
+    const storeKeys = (await keysUnder(cluster, t.prefix)).filter((k) => !k.startsWith('{'))
+    const numberKeys = storeKeys.filter((k) => k.includes(':n:'))
+    assert.equal(numberKeys.length, numbers.length, 'one state hash per number')
+    for (const numberKey of numberKeys) {
+      const digest = numberKey.slice(numberKey.lastIndexOf(':') + 1)
+      const slot = await keyslot(node, numberKey)
+      const own = []
+      for (const key of storeKeys.filter((k) => k.includes(':v:'))) {
+        if ((await cluster.hget(key, 'nd')) === digest) own.push(key)
+      }
+      assert.equal(own.length, 2, 'two verifications per number')
+      for (const key of own) assert.equal(await keyslot(node, key), slot, `${key} is not in the slot of ${numberKey}`)
+    }
+
+    // And the queue: every BullMQ key the run made is in the one slot of the braced prefix.
+    const queueKeys = (await keysUnder(cluster, t.prefix)).filter((k) => k.startsWith('{'))
+    assert.ok(queueKeys.length > numbers.length, 'jobs were queued')
+    const queueSlot = await keyslot(node, t.keys.queuePrefix)
+    const strays = []
+    for (const key of queueKeys) if ((await keyslot(node, key)) !== queueSlot) strays.push(key)
+    assert.deepEqual(strays, [], 'queue keys outside the queue slot')
+  })
+})
