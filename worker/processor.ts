@@ -1,10 +1,10 @@
-import { UnrecoverableError, type Job } from 'bullmq'
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq'
 import type { Config } from '../shared/config.js'
 import { renderMessage } from '../shared/codes.js'
 import { sendJobId, sendJobSchema, type SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
 import type { VerificationStore } from '../shared/store/store.js'
-import { SendFailure, type Sender } from './senders/sender.js'
+import { NOT_CONNECTED, SendFailure, type Sender } from './senders/sender.js'
 
 export interface ProcessorDeps {
   readonly config: Pick<Config, 'sms' | 'worker'>
@@ -18,6 +18,12 @@ export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'skip
 
 /** A send that would reach the phone with less than this left of the code's life is not worth making. */
 const MIN_REMAINING_MS = 1_000
+/**
+ * While the provider connection is down a job comes back after 1–2 s (RELAY reconnects every 1–4 s), without
+ * spending an attempt: an outage longer than the retry schedule must not fail codes that are still valid. The claim
+ * step ends the loop once the code has expired.
+ */
+const NOT_CONNECTED_DELAY_MS = 1_000
 
 /**
  * Sends one SMS for one job. Idempotent: the claim step re-reads the verification and skips what is no longer
@@ -27,7 +33,7 @@ const MIN_REMAINING_MS = 1_000
 export function createProcessor(deps: ProcessorDeps) {
   const { config, store, sender } = deps
 
-  return async function processSendJob(job: Job<SendJob>): Promise<JobOutcome> {
+  return async function processSendJob(job: Job<SendJob>, token?: string): Promise<JobOutcome> {
     const parsed = sendJobSchema.safeParse(job.data)
     if (!parsed.success) throw new UnrecoverableError('malformed send job')
     const data = parsed.data
@@ -59,6 +65,12 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'sent'
     } catch (error) {
       const failure = error instanceof SendFailure ? error : new SendFailure('unknown', 'error', String(error).slice(0, 200))
+      if (failure.code === NOT_CONNECTED && token !== undefined) {
+        // BullMQ measures delays on the real clock, not on the injected one.
+        await job.moveToDelayed(Date.now() + NOT_CONNECTED_DELAY_MS * (1 + Math.random()), token)
+        logger.debug({ outcome: 'delayed', errorCode: failure.code, durationMs: elapsed(started) }, 'provider not connected: job put back')
+        throw new DelayedError()
+      }
       const lastTry = failure.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
       if (lastTry) {
         await store.recordDelivery(data.id, { status: 'failed', attempt: data.attempt, error: { code: failure.code, message: failure.message } })

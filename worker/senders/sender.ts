@@ -37,6 +37,12 @@ export interface Sender {
  */
 export type FailureKind = 'permanent' | 'transient' | 'unknown'
 
+/**
+ * The code of a transient failure that means "the provider connection is down, nothing was handed to it": the
+ * processor then puts the job back for later without spending one of its attempts.
+ */
+export const NOT_CONNECTED = 'not_connected'
+
 export class SendFailure extends Error {
   override name = 'SendFailure'
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { SignalWire, type SWClient, type SWClientOptions } from '@signalwire/realtime-api'
 import type { Logger } from '../../shared/logger.js'
 import { maskPhone } from '../../shared/phone.js'
-import { SendFailure, type DeliveryReceipt, type Sender } from './sender.js'
+import { NOT_CONNECTED, SendFailure, type DeliveryReceipt, type Sender } from './sender.js'
 import { classifyRejection } from './signalwire-errors.js'
 
 export interface SignalWireSenderOptions {
@@ -35,6 +35,10 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
   const logger = options.logger.child({ provider: 'signalwire' })
   let authFailed: string | undefined
   let booted = false
+  // Whether the RELAY socket is up. While it is down the SDK does not refuse a send: it queues it, with no timeout,
+  // and flushes the queue on the next connection, however late (RELAY.md §8). A code sent that way can arrive after
+  // it expired, and every retry queues one more copy. So no send is handed to the SDK while the socket is down.
+  let connected = false
 
   const clientOptions: SWClientOptions & { logger: SdkLogger } = {
     project: options.project,
@@ -46,8 +50,17 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
         authFailed = error.message
         if (booted) options.onFatal(`SignalWire rejected the credentials: ${error.message}`)
       },
-      onReconnecting: () => logger.warn('RELAY connection lost: reconnecting'),
-      onConnected: () => logger.info('RELAY connected'),
+      onReconnecting: () => {
+        connected = false
+        logger.warn('RELAY connection lost: reconnecting')
+      },
+      onDisconnected: () => {
+        connected = false
+      },
+      onConnected: () => {
+        connected = true
+        logger.info('RELAY connected')
+      },
     },
   }
 
@@ -70,6 +83,8 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
     )
   }
   booted = true
+  // SignalWire() resolves once the first connection is authorized.
+  connected = true
 
   const unsubscribe = await client.messaging.listen({
     topics: [options.context],
@@ -90,6 +105,7 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
     name: 'signalwire',
     async send(sms, timeoutMs) {
       if (authFailed !== undefined) throw new SendFailure('transient', 'auth_failed', 'the RELAY client lost its authorization')
+      if (!connected) throw new SendFailure('transient', NOT_CONNECTED, 'the RELAY connection is down; nothing was sent')
       const from = pickSender(numbers, sms.to)
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
