@@ -75,7 +75,7 @@ async function createSender(config: Config, store: VerificationStore, logger: Lo
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
-  const recordReceipt = createReceiptRecorder({ store, logger })
+  const recordReceipt = createReceiptRecorder({ store, logger, metrics })
   try {
     return await createSignalWireSender({
       project: provider.project,
@@ -85,7 +85,6 @@ async function createSender(config: Config, store: VerificationStore, logger: Lo
       context: provider.context,
       logger,
       onReceipt: (receipt) => {
-        metrics.receipts.inc({ status: receipt.state })
         recordReceipt(receipt).catch((err: unknown) => logger.warn({ err }, 'could not record a delivery receipt'))
       },
       onFatal: (reason) => {

@@ -1,6 +1,7 @@
 import type { Logger } from '../shared/logger.js'
 import type { VerificationStore } from '../shared/store/store.js'
 import type { DeliveryStatus } from '../shared/verification.js'
+import type { WorkerMetrics } from '../shared/metrics.js'
 import type { DeliveryReceipt } from './senders/sender.js'
 
 const REFERENCE = /^(ver_[a-z2-7]{30})-(\d+)$/
@@ -18,23 +19,31 @@ const STATUS: Record<DeliveryReceipt['state'], DeliveryStatus> = {
  * Records RELAY `messaging.state` receipts on their verification. The send's tag names the verification and the
  * send attempt; a receipt without it is matched by number and provider message id instead.
  */
-export function createReceiptRecorder(deps: { store: VerificationStore; logger: Logger }) {
-  const { store, logger } = deps
+export function createReceiptRecorder(deps: { store: VerificationStore; logger: Logger; metrics?: WorkerMetrics; now?: () => number }) {
+  const { store, logger, metrics } = deps
+  const now = deps.now ?? Date.now
   return async function recordReceipt(receipt: DeliveryReceipt): Promise<boolean> {
+    metrics?.receipts.inc({ status: receipt.state })
+    // queued and initiated say nothing the verification does not already show (`sending` since the worker took
+    // it), and `sent` follows with the same message id: no Redis write for them.
+    if (receipt.state === 'queued' || receipt.state === 'initiated') return false
     const status = STATUS[receipt.state]
     const error =
       receipt.state === 'undelivered' || receipt.state === 'failed'
         ? { code: receipt.state, message: (receipt.reason ?? 'no reason given').slice(0, 200) }
         : undefined
     const match = receipt.reference === undefined ? null : REFERENCE.exec(receipt.reference)
-    let recorded = false
+    let recorded: { readonly createdAt: number } | undefined
     if (match?.[1] !== undefined && match[2] !== undefined) {
       recorded = await store.recordDelivery(match[1], { status, attempt: Number(match[2]), messageId: receipt.messageId, ...(error && { error }) })
     } else {
       const id = await store.latestIdFor(receipt.to)
       if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })
     }
-    logger.debug({ messageId: receipt.messageId, state: receipt.state, recorded }, 'delivery receipt')
-    return recorded
+    if (recorded !== undefined && receipt.state === 'delivered') {
+      metrics?.timeToDelivery.observe(Math.max(0, now() - recorded.createdAt) / 1000)
+    }
+    logger.debug({ messageId: receipt.messageId, state: receipt.state, recorded: recorded !== undefined }, 'delivery receipt')
+    return recorded !== undefined
   }
 }

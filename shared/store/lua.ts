@@ -228,13 +228,13 @@ return { 'send', v[6], v[2] }
  * ARGV: now, attempt ('' = any), messageId ('' = none), status, errorCode, errorMessage, strict
  *   With a messageId: a different stored message id means another message, ignored; none stored yet means this is
  *   the one (a send whose outcome was unknown, confirmed by its receipt). strict = '1': the stored id must match.
- * Reply: 1 when recorded, 0 when ignored
+ * Reply: the verification's creation time when recorded (for delivery-time metrics), 0 when ignored
  */
 export const deliveryScript = new Script(
   'delivery',
   `${common}
 local key, now, messageId = KEYS[1], tonumber(ARGV[1]), ARGV[3]
-local v = redis.call('HMGET', key, 'sa', 'ds', 'dm')
+local v = redis.call('HMGET', key, 'sa', 'ds', 'dm', 'ct')
 if not v[1] then return 0 end
 if ARGV[2] ~= '' and v[1] ~= ARGV[2] then return 0 end
 if messageId ~= '' then
@@ -247,6 +247,6 @@ end
 if rank(ARGV[4]) <= rank(v[2]) and ARGV[4] ~= v[2] then return 0 end
 redis.call('HSET', key, 'ds', ARGV[4], 'du', now)
 if ARGV[5] ~= '' then redis.call('HSET', key, 'dc', ARGV[5], 'de', ARGV[6]) end
-return 1
+return tonumber(v[4]) or 1
 `,
 )

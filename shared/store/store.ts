@@ -241,8 +241,8 @@ export function createVerificationStore(deps: StoreDeps) {
       return id ?? undefined
     },
 
-    /** Records a delivery step on the verification; returns whether it was recorded. */
-    async recordDelivery(id: string, update: DeliveryUpdate): Promise<boolean> {
+    /** Records a delivery step on the verification; when recorded, returns when the verification was created. */
+    async recordDelivery(id: string, update: DeliveryUpdate): Promise<{ readonly createdAt: number } | undefined> {
       const recorded = await deliveryScript.run(
         redis,
         [keys.verification(id)],
@@ -256,7 +256,7 @@ export function createVerificationStore(deps: StoreDeps) {
           update.strict === true ? '1' : '0',
         ],
       )
-      return recorded === 1
+      return typeof recorded === 'number' && recorded > 0 ? { createdAt: recorded } : undefined
     },
   }
 }
