@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
-import { randomBytes } from 'node:crypto'
+import { randomBytesPooled } from '../shared/random.js'
 import { base32 } from '../shared/secrets.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { ApiError, ERROR_STATUS, errorBody, UnavailableError, type ErrorCode } from './errors.js'
@@ -29,12 +29,23 @@ const FORM_TEXT: Partial<Record<ErrorCode, string>> = {
   not_found: 'Not Found',
 }
 
+/**
+ * Request ids: a random prefix per process and a counter. Unique across processes and restarts (80 random bits),
+ * and no random draw per request. They are correlation ids, not secrets.
+ */
+const REQUEST_ID_PREFIX = `req_${base32(randomBytesPooled(10))}`
+let requestCounter = 0
+function nextRequestId(): string {
+  requestCounter += 1
+  return `${REQUEST_ID_PREFIX}${requestCounter.toString(36)}`
+}
+
 /** Builds the public HTTP app from its dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
   const app = new Hono<AppEnv>()
 
-  app.use(requestId({ limitLength: 128, generator: () => `req_${base32(randomBytes(10))}` }))
+  app.use(requestId({ limitLength: 128, generator: nextRequestId }))
   app.use(securityHeaders())
   app.use(requestLog({ logger, metrics: deps.metrics }))
   app.use(async function defaultSurface(c, next) {

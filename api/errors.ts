@@ -26,7 +26,10 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string } & Record<string, unknown>
 }
 
-/** An expected failure with a stable code. `details` are merged into the envelope (e.g. `reason`, `status`). */
+/**
+ * An expected failure with a stable code. `details` are merged into the envelope (e.g. `reason`, `status`).
+ * It carries no stack trace: it is an answer, not a bug, and capturing one was a visible share of a 409's cost.
+ */
 export class ApiError extends Error {
   override name = 'ApiError'
 
@@ -36,7 +39,10 @@ export class ApiError extends Error {
     readonly details: Readonly<Record<string, string | number>> = {},
     readonly retryAfterSeconds?: number,
   ) {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
   }
 
   get status(): ContentfulStatusCode {

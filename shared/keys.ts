@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytesPooled } from './random.js'
 import { base32 } from './secrets.js'
 
 /**
@@ -65,7 +65,7 @@ export function tagOfId(id: string): string {
 
 /** `ver_` + the number's bucket tag + 26 random base32 characters (130 bits). Valid as a BullMQ job id. */
 export function newVerificationId(numberDigest: string): string {
-  return `ver_${tagOfDigest(numberDigest)}${base32(randomBytes(16))}`
+  return `ver_${tagOfDigest(numberDigest)}${base32(randomBytesPooled(16))}`
 }
 
 export function isVerificationId(value: string): boolean {

@@ -18,7 +18,7 @@ export function redisOptions(role: RedisRole): RedisOptions {
     connectionName: role === 'fast' ? '2fa-api' : '2fa-worker',
   }
   return role === 'fast'
-    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 750 }
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 750, enableAutoPipelining: true }
     : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
 }
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { randomBytesPooled } from './random.js'
 
 /**
  * Everything derived from SECRET_KEY. Three independent sub-keys (HKDF), so that a digest that names a phone
@@ -60,7 +61,7 @@ export function createSecrets(secretKey: string): Secrets {
       return createHmac('sha256', hashKey).update(`${bucket}:${code}`).digest().subarray(0, 16).toString('base64url')
     },
     seal(verificationId, plaintext) {
-      const iv = randomBytes(12)
+      const iv = randomBytesPooled(12)
       const cipher = createCipheriv('aes-256-gcm', sealKey, iv)
       cipher.setAAD(Buffer.from(verificationId))
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])

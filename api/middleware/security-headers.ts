@@ -15,16 +15,15 @@ const HEADERS: ReadonlyArray<readonly [string, string]> = [
 ]
 
 /**
- * Security headers on every response, errors included. A fixed list set once per response: cheaper than a
- * configurable middleware on the hot path, and nothing here varies per route.
+ * Security headers on every response, errors included. Set on the context before the handler runs, so they go
+ * out with whatever response it builds (error responses included) and a route may still override one. Setting
+ * them on the finished response instead would force the Node adapter off its fast path.
  *
  * @example app.use(securityHeaders())
  */
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeadersMiddleware(c, next) {
+    for (const [name, value] of HEADERS) c.header(name, value)
     await next()
-    for (const [name, value] of HEADERS) {
-      if (!c.res.headers.has(name)) c.res.headers.set(name, value)
-    }
   }
 }

@@ -166,7 +166,7 @@ describe('form routes (the guide interface)', () => {
     const echoed = await t.app.request('/healthz', { headers: { 'X-Request-Id': 'abc-123' } })
     assert.equal(echoed.headers.get('x-request-id'), 'abc-123')
     const replaced = await t.app.request('/healthz', { headers: { 'X-Request-Id': 'a b<script>' } })
-    assert.match(replaced.headers.get('x-request-id') ?? '', /^req_[a-z2-7]+$/)
+    assert.match(replaced.headers.get('x-request-id') ?? '', /^req_[a-z0-9]+$/)
   })
 })
 
