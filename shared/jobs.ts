@@ -43,5 +43,7 @@ export function createSendQueue(connection: ConnectionOptions, keys: Keys, confi
     connection,
     prefix: keys.queuePrefix,
     defaultJobOptions: sendJobOptions(config),
+    // BullMQ keeps ~10,000 events by default; the dashboard and metrics need far fewer, and each costs memory.
+    streams: { events: { maxLen: 1_000 } },
   })
 }
