@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Cluster, Redis } from 'ioredis'
-import { TEST_API_KEY, TEST_SECRET } from '../helpers/app.js'
-import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
+import { TEST_API_KEY } from '../helpers/constants.js'
+import { relayServiceEnv } from '../helpers/processes.js'
 
 /*
  * What the cluster suites share: where the cluster is (REDIS_CLUSTER_NODES, set by scripts/with-cluster.sh), a test
@@ -143,16 +143,8 @@ export async function healCluster(): Promise<void> {
 /** The environment of a real API or worker process on the cluster, as the issue sets it. */
 export function serviceEnv(prefix: string, relayUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    NODE_ENV: 'production',
+    ...relayServiceEnv(prefix, relayUrl),
     REDIS_CLUSTER_NODES: clusterNodes(),
-    KEY_PREFIX: prefix,
-    SECRET_KEY: TEST_SECRET,
-    API_KEYS: TEST_API_KEY,
-    SMS_PROVIDER: 'signalwire',
-    SIGNALWIRE_PROJECT: TEST_PROJECT,
-    SIGNALWIRE_TOKEN: TEST_TOKEN,
-    SIGNALWIRE_NUMBER: SENDER_NUMBER,
-    SIGNALWIRE_HOST: relayUrl,
     RESEND_COOLDOWN_SECONDS: '0',
     MAX_SENDS_PER_WINDOW: '1000',
     IP_SENDS_PER_HOUR: '0',

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
-import { TEST_API_KEY, TEST_SECRET } from '../helpers/app.js'
+import { TEST_API_KEY, TEST_PROJECT, TEST_TOKEN } from '../helpers/constants.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
-import { startApi, startService, type ServiceProcess } from '../helpers/processes.js'
+import { relayServiceEnv, startApi, startService, type ServiceProcess } from '../helpers/processes.js'
 import { deletePrefix, randomPrefix, TEST_REDIS_URL, testRedis } from '../helpers/redis.js'
-import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import type { Verification } from '../../shared/verification.js'
 
 const ADMIN_PASSWORD = 'admin-password-for-tests'
@@ -36,16 +35,8 @@ describe('operators: queue dashboard, metrics, health on the real processes', ()
   before(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = {
-      NODE_ENV: 'production',
+      ...relayServiceEnv(prefix, relay.url),
       REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      SECRET_KEY: TEST_SECRET,
-      API_KEYS: TEST_API_KEY,
-      SMS_PROVIDER: 'signalwire',
-      SIGNALWIRE_PROJECT: TEST_PROJECT,
-      SIGNALWIRE_TOKEN: TEST_TOKEN,
-      SIGNALWIRE_NUMBER: SENDER_NUMBER,
-      SIGNALWIRE_HOST: relay.url,
       ADMIN_PASSWORD,
       ADMIN_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

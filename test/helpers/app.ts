@@ -14,8 +14,9 @@ import assert from 'node:assert/strict'
 import { numberForms, plaintextLeaks } from './leaks.js'
 import { deletePrefix, dumpValues, keysUnder, randomPrefix, TEST_REDIS_URL } from './redis.js'
 
-export const TEST_SECRET = 'test-secret-key-0123456789abcdef-not-for-production'
-export const TEST_API_KEY = 'test-api-key-0123456789'
+import { TEST_API_KEY, TEST_SECRET } from './constants.js'
+
+export { TEST_API_KEY, TEST_SECRET } from './constants.js'
 
 /** A clock the test moves by hand. */
 export interface TestClock {

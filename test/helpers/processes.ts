@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { SENDER_NUMBER, TEST_API_KEY, TEST_PROJECT, TEST_SECRET, TEST_TOKEN } from './constants.js'
 
 /** A real service process started the way an operator starts it (`npm run start:api` / `start:worker`). */
 export interface ServiceProcess {
@@ -113,5 +114,24 @@ export async function startApi(env: Record<string, string>): Promise<{ process: 
     // The caller never gets a handle on a process that failed to start: stop it here.
     await api.stop()
     throw error
+  }
+}
+
+/**
+ * The environment every real API or worker process in the tests shares: production mode, the test secrets, and the
+ * SignalWire provider pointed at a fake relay. Callers add their Redis (`REDIS_URL` or `REDIS_CLUSTER_NODES`) and
+ * whatever limits they need out of the way.
+ */
+export function relayServiceEnv(prefix: string, relayUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    KEY_PREFIX: prefix,
+    SECRET_KEY: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    SMS_PROVIDER: 'signalwire',
+    SIGNALWIRE_PROJECT: TEST_PROJECT,
+    SIGNALWIRE_TOKEN: TEST_TOKEN,
+    SIGNALWIRE_NUMBER: SENDER_NUMBER,
+    SIGNALWIRE_HOST: relayUrl,
   }
 }

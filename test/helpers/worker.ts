@@ -11,9 +11,9 @@ import { createSignalWireSender } from '../../worker/senders/signalwire.js'
 import { createWorker } from '../../worker/worker.js'
 import type { TestApp } from './app.js'
 
-export const TEST_PROJECT = 'test-project'
-export const TEST_TOKEN = 'test-token'
-export const SENDER_NUMBER = '+12015550100'
+import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from './constants.js'
+
+export { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from './constants.js'
 
 export interface TestWorker {
   readonly worker: Worker<SendJob, JobOutcome>

@@ -1,8 +1,6 @@
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { TEST_API_KEY, TEST_SECRET } from '../../helpers/app.js'
-import { startService, type ServiceProcess } from '../../helpers/processes.js'
-import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from '../../helpers/worker.js'
+import { relayServiceEnv, startService, type ServiceProcess } from '../../helpers/processes.js'
 import { deletePrefix, testRedis } from '../../helpers/redis.js'
 import { createKeys, QUEUE_NAME } from '../../../shared/keys.js'
 
@@ -13,16 +11,8 @@ import { createKeys, QUEUE_NAME } from '../../../shared/keys.js'
  */
 export function serviceEnv(options: { redisUrl: string; prefix: string; relayUrl: string; extra?: Record<string, string> }): Record<string, string> {
   return {
-    NODE_ENV: 'production',
+    ...relayServiceEnv(options.prefix, options.relayUrl),
     REDIS_URL: options.redisUrl,
-    KEY_PREFIX: options.prefix,
-    SECRET_KEY: TEST_SECRET,
-    API_KEYS: TEST_API_KEY,
-    SMS_PROVIDER: 'signalwire',
-    SIGNALWIRE_PROJECT: TEST_PROJECT,
-    SIGNALWIRE_TOKEN: TEST_TOKEN,
-    SIGNALWIRE_NUMBER: SENDER_NUMBER,
-    SIGNALWIRE_HOST: options.relayUrl,
     RESEND_COOLDOWN_SECONDS: '0',
     MAX_SENDS_PER_WINDOW: '1000000',
     IP_SENDS_PER_HOUR: '0',
