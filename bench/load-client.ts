@@ -1,0 +1,35 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LoadResult, LoadSpec } from './load-spec.js'
+import type { ProcessGroup } from './processes.js'
+
+export interface LoadRunner {
+  /** runs one load in a child process (bench/load.ts) and returns what it measured */
+  run(spec: LoadSpec): Promise<LoadResult>
+  /** writes a file the load child can read (check pairs) and returns its path */
+  file(name: string, content: unknown): string
+}
+
+export function createLoadRunner(deps: { processes: ProcessGroup; root: string; tmp: string }): LoadRunner {
+  let runs = 0
+  return {
+    async run(spec) {
+      const specFile = join(deps.tmp, `load-${++runs}.json`)
+      writeFileSync(specFile, JSON.stringify(spec))
+      const child = deps.processes.start(`load ${spec.kind}`, ['--import', 'tsx', 'bench/load.ts', specFile], {}, deps.root)
+      let output = ''
+      child.child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8')
+      })
+      const code = await child.exited
+      const line = output.split('\n').find((l) => l.startsWith('{'))
+      if (code !== 0 || line === undefined) throw new Error(`load generator failed (exit ${String(code)}):\n${child.tail()}`)
+      return JSON.parse(line) as LoadResult
+    },
+    file(name, content) {
+      const path = join(deps.tmp, name)
+      writeFileSync(path, JSON.stringify(content))
+      return path
+    },
+  }
+}

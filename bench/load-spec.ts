@@ -1,0 +1,56 @@
+/** What the parent asks the load generator (bench/load.ts, a separate process) to do, and what it answers. */
+
+export type LoadKind =
+  /** POST /request-auth, form body, distinct numbers (the baseline server answers the same route) */
+  | 'form-request'
+  /** POST /v1/verifications, JSON body, Bearer key, distinct numbers */
+  | 'v1-create'
+  /** POST /v1/verifications/check with the right code of each prepared verification */
+  | 'v1-check-right'
+  /** POST /v1/verifications/check with a wrong code for each prepared verification */
+  | 'v1-check-wrong'
+
+export interface LoadSpec {
+  readonly kind: LoadKind
+  /** base URL, e.g. http://127.0.0.1:3000 */
+  readonly url: string
+  readonly connections: number
+  /** seconds; or `amount` requests */
+  readonly duration?: number
+  readonly amount?: number
+  /** open loop: requests per second on a steady schedule, over at most `connections` sockets; none = closed loop */
+  readonly overallRate?: number
+  /** first index for numberAt() (create and form runs) */
+  readonly numbersStart?: number
+  readonly apiKey?: string
+  /** check runs: a JSON file holding [to, code][] */
+  readonly pairsFile?: string
+  /** v1-create: return [to, createdAt ms] of every 201 answer */
+  readonly collectCreated?: boolean
+}
+
+export interface LoadResult {
+  /** completed responses */
+  readonly requests: number
+  readonly seconds: number
+  readonly rps: number
+  /** ms, over every completed response */
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+  /** responses per HTTP status */
+  readonly statuses: Record<string, number>
+  /** responses with the expected status whose body said otherwise (check runs) */
+  readonly unexpectedBodies: number
+  /** connection errors and timeouts */
+  readonly errors: number
+  /** how many numbers (or pairs) were handed to requests; the next run starts after them */
+  readonly numbersUsed: number
+  readonly created?: ReadonlyArray<readonly [string, number]>
+}
+
+/** The status every request of a kind should get; anything else is reported. */
+export function expectedStatus(kind: LoadKind): number {
+  return kind === 'v1-create' ? 201 : 200
+}

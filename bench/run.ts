@@ -1,0 +1,191 @@
+// `npm run bench`: builds, starts the service and its fakes, measures, prints a table, writes
+// bench/results.json and bench/PERFORMANCE.md, and removes everything it started or stored, also on Ctrl-C.
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ProfileSummary } from './cpuprofile.js'
+import { formatSummary } from './cpuprofile.js'
+import type { BenchContext, HttpRow, MetricRow } from './context.js'
+import { createLoadRunner } from './load-client.js'
+import { NumberCursor } from './numbers.js'
+import { ProcessGroup, freePort } from './processes.js'
+import { benchQueue, benchRedis, deletePrefix } from './redis-tools.js'
+import { httpTable, machineLine, metricTable, performanceMarkdown, writeResults, type Machine, type Report } from './report.js'
+import { discardQueued } from './scenarios/common.js'
+import { drain, drainRows, type DrainFigures } from './scenarios/delivery.js'
+import { baseline, checks, createV1, formRequest } from './scenarios/http.js'
+import { memory } from './scenarios/memory.js'
+import { providerTrouble } from './scenarios/outage.js'
+import { profileApi, profileWorker } from './scenarios/profile.js'
+import { sendRate } from './scenarios/rate.js'
+import { startStack } from './stack.js'
+import { round } from './stats.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
+const quick = process.env.BENCH_QUICK === '1'
+// drain: the 20,000 drained at the default concurrency; sweep: other concurrencies (and receipts off) on fewer.
+const sizes = quick
+  ? { seconds: 3, memory: 2_000, drain: 4_000, sweep: 2_000, concurrencies: [200], workerProfile: 1_000, rateSeconds: 5, maxRightChecks: 5_000 }
+  : { seconds: 8, memory: 10_000, drain: 20_000, sweep: 3_000, concurrencies: [200, 1_000], workerProfile: 3_000, rateSeconds: 20, maxRightChecks: 20_000 }
+const DEFAULT_CONCURRENCY = 50
+const CONNECTIONS = 50
+const SEND_RATE = 50
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+}
+
+function machine(): Machine {
+  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSafe('/proc/cpuinfo'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
+  return { nproc: availableParallelism(), cpu: model.trim(), node: process.version, date: new Date().toISOString(), loadAverage: loadavg().map((l) => round(l, 2)) }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+function build(): void {
+  log('npm run build')
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] })
+  if (result.status !== 0) throw new Error(`npm run build failed (exit ${String(result.status)})`)
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const machineInfo = machine()
+  build()
+
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+  const prefix = `bench-${randomBytes(5).toString('hex')}`
+  const apiKey = randomBytes(24).toString('hex')
+  const secretKey = randomBytes(30).toString('base64') // 40 characters
+  const redis = benchRedis(redisUrl)
+  await redis.ping()
+  const queue = benchQueue(redis, prefix)
+  const processes = new ProcessGroup()
+  const tmp = mkdtempSync(join(tmpdir(), 'sms-2fa-bench-'))
+
+  let cleaned: Promise<void> | undefined
+  const cleanup = (): Promise<void> =>
+    (cleaned ??= (async () => {
+      await processes.stopAll().catch((e: unknown) => log(`stopping processes: ${String(e)}`))
+      await queue.close().catch(() => undefined)
+      const removed = await deletePrefix(redis, prefix).catch((e: unknown) => {
+        log(`could not delete the run's keys (${prefix}): ${String(e)}`)
+        return 0
+      })
+      redis.disconnect()
+      if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`)
+      else rmSync(tmp, { recursive: true, force: true })
+      log(`cleaned up: processes stopped, ${removed} keys deleted`)
+    })())
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping`)
+    void cleanup().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  try {
+    const baselinePort = await freePort()
+    const baselineServer = processes.start('baseline', ['--import', 'tsx', 'bench/baseline-server.ts', '--port', String(baselinePort)], {}, root)
+    await baselineServer.waitForLine((l) => l.startsWith('{'), 20_000)
+    const stack = await startStack({ processes, root, queue, redisUrl, prefix, apiKey, secretKey })
+    const ctx: BenchContext = {
+      quick,
+      connections: CONNECTIONS,
+      seconds: sizes.seconds,
+      stack,
+      load: createLoadRunner({ processes, root, tmp }),
+      numbers: new NumberCursor(),
+      redis,
+      queue,
+      prefix,
+      apiKey,
+      tmp,
+      codes: new Map(),
+      log,
+    }
+    log(`prefix ${prefix}; API ${stack.apiUrl}; baseline http://127.0.0.1:${baselinePort}`)
+
+    const http: HttpRow[] = []
+    const metrics: MetricRow[] = []
+    const details: Record<string, unknown> = {}
+
+    // First, on an empty prefix: its keys are then this scenario's alone.
+    const mem = await memory(ctx, sizes.memory)
+    details.memory = mem.details
+
+    const base = await baseline(ctx, `http://127.0.0.1:${baselinePort}`, baselineServer.child.pid)
+    const create = await createV1(ctx)
+    const form = await formRequest(ctx)
+    const checkRows = await checks(ctx, sizes.maxRightChecks)
+    await discardQueued(ctx)
+    const vsBaseline = (row: HttpRow): HttpRow => ({
+      ...row,
+      ratio: round(row.rps / Math.max(1, base.rps), 2),
+      ratioOf: 'rps vs baseline',
+      ...(row.cpuMsPerRequest === undefined || base.cpuMsPerRequest === undefined || base.cpuMsPerRequest === 0
+        ? {}
+        : { cpuRatio: round(row.cpuMsPerRequest / base.cpuMsPerRequest, 1) }),
+    })
+    http.push(vsBaseline(base), vsBaseline(create.row), vsBaseline(form), ...checkRows.map(vsBaseline))
+
+    const mainDrain = await drain(ctx, DEFAULT_CONCURRENCY, sizes.drain)
+    const drains: DrainFigures[] = [mainDrain]
+    for (const c of sizes.concurrencies) drains.push(await drain(ctx, c, sizes.sweep))
+    const best = drains.reduce((a, b) => (b.smsPerSecond > a.smsPerSecond ? b : a))
+    drains.push(await drain(ctx, best.concurrency, sizes.sweep, false))
+    metrics.push(...drainRows(drains), create.redis)
+    // Well below saturation of both the API (a quarter of its closed-loop rate) and the worker (half its drain
+    // rate), so that p99 and request-to-SMS latency are the service's own, not a queue's.
+    const rate = Math.max(50, Math.floor(Math.min(create.result.rps / 4, mainDrain.smsPerSecond / 2) / 50) * 50)
+    const trouble = await providerTrouble(ctx, rate)
+    http.push(...trouble.http)
+    metrics.push(...trouble.metrics)
+
+    metrics.push(await sendRate(ctx, SEND_RATE, sizes.rateSeconds))
+    metrics.push(...mem.rows)
+
+    const profiles: { api?: ProfileSummary; worker?: ProfileSummary } = {}
+    try {
+      profiles.api = await profileApi(ctx, root)
+      profiles.worker = await profileWorker(ctx, root, best.concurrency, sizes.workerProfile)
+    } catch (error) {
+      log(`profile incomplete: ${String(error)}`)
+    }
+
+    const report: Report = {
+      machine: machineInfo,
+      settings: { connections: CONNECTIONS, seconds: sizes.seconds, quick },
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+      http,
+      metrics,
+      profiles,
+      details,
+    }
+    process.stdout.write(`\n${machineLine(report.machine)}\n\n${httpTable(http)}\n\n${metricTable(metrics)}\n`)
+    if (profiles.api !== undefined) process.stdout.write(`\nAPI CPU profile under POST /v1/verifications:\n${formatSummary(profiles.api)}\n`)
+    if (profiles.worker !== undefined) process.stdout.write(`\nWorker CPU profile while draining (c=${best.concurrency}):\n${formatSummary(profiles.worker)}\n`)
+    process.stdout.write(`\nwall time ${report.wallSeconds} s\n`)
+    writeResults(join(root, 'bench', 'results.json'), report)
+    writeFileSync(join(root, 'bench', 'PERFORMANCE.md'), performanceMarkdown(report))
+  } finally {
+    await cleanup()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,64 @@
+import type { BenchContext, MetricRow } from '../context.js'
+import { sleep } from '../processes.js'
+import { memoryByKind, usedMemory } from '../redis-tools.js'
+import { round } from '../stats.js'
+import { createPending, harvestCodes, waitDelivered } from './common.js'
+
+const TARGET_BYTES = 350
+
+/**
+ * Redis memory per verification: `used_memory` before, with `count` verifications pending and their jobs queued
+ * (no worker), and after one worker delivered them (receipts recorded, worker stopped). Runs first, on an empty
+ * prefix, so that `MEMORY USAGE` of the prefix's keys — which other users of a shared Redis cannot move — can
+ * confirm the `used_memory` difference.
+ */
+export async function memory(ctx: BenchContext, count: number): Promise<{ rows: MetricRow[]; details: Record<string, unknown> }> {
+  await ctx.stack.stopWorker()
+  const before = await usedMemory(ctx.redis)
+  await createPending(ctx, count, 'memory')
+  await sleep(500)
+  const pending = await usedMemory(ctx.redis)
+  const pendingKeys = await memoryByKind(ctx.redis, ctx.prefix)
+
+  await ctx.stack.startWorker()
+  const messages = await waitDelivered(ctx, count, 120_000)
+  // Receipts (queued, initiated, sent, delivered) follow each send by a few milliseconds.
+  await sleep(2_000)
+  await ctx.stack.stopWorker()
+  await harvestCodes(ctx, messages)
+  const after = await usedMemory(ctx.redis)
+  const afterKeys = await memoryByKind(ctx.redis, ctx.prefix)
+
+  const perPending = (pending - before) / count
+  const perDelivered = (after - before) / count
+  const keyBytes = (kinds: Record<string, { bytes: number }>): number => Object.values(kinds).reduce((a, k) => a + k.bytes, 0)
+  const perDeliveredKeys = keyBytes(afterKeys) / count
+  const perPendingKeys = keyBytes(pendingKeys) / count
+  const breakdown = (kinds: Record<string, { keys: number; bytes: number }>): string =>
+    Object.entries(kinds)
+      .map(([kind, k]) => `${kind} ${round(k.bytes / count, 0)} B (${k.keys} keys)`)
+      .join(', ')
+  ctx.log(`memory: pending ${round(perPending, 0)} B/verification, delivered ${round(perDelivered, 0)} B/verification (keys: ${round(perDeliveredKeys, 0)})`)
+
+  const met = perDelivered <= TARGET_BYTES
+  return {
+    rows: [
+      {
+        name: `Redis memory per verification, ${count} pending, jobs queued`,
+        value: round(perPending, 0),
+        unit: 'B',
+        note: `MEMORY USAGE of the run's keys: ${round(perPendingKeys, 0)} B (${breakdown(pendingKeys)})`,
+      },
+      {
+        name: `Redis memory per verification, after delivery`,
+        value: round(perDelivered, 0),
+        unit: 'B',
+        target: `≤ ${TARGET_BYTES} B`,
+        met,
+        ...(met ? {} : { miss: `${round(perDelivered - TARGET_BYTES, 0)} B over (${round(perDelivered / TARGET_BYTES, 2)}×)` }),
+        note: `MEMORY USAGE of the run's keys: ${round(perDeliveredKeys, 0)} B (${breakdown(afterKeys)})`,
+      },
+    ],
+    details: { count, usedMemory: { before, pending, after }, pendingKeys, afterKeys },
+  }
+}

@@ -1,0 +1,90 @@
+import type { BenchContext, HttpRow, MetricRow } from '../context.js'
+import type { LoadResult } from '../load-spec.js'
+import { sleep } from '../processes.js'
+import { percentile, round } from '../stats.js'
+import { discardQueued, harvestCodes, waitDelivered } from './common.js'
+import { measure } from './http.js'
+
+const TARGET_RATIO = 1.2
+const SLOW_SEND_MS = 500
+
+/**
+ * The API must answer the same whatever the provider does: POST /v1/verifications p99 with the worker running
+ * against a healthy relay, a relay that takes 500 ms per send, and no relay at all. The load is open-loop at
+ * `rate` requests/s (well below what the API can do), so p99 measures the API, not a queue in front of it.
+ * The healthy run happens before and after the other two; their mean is the reference, and their ratio to each
+ * other shows how much of a difference the machine's noise alone makes.
+ * The first healthy run also gives request-to-SMS latency at that steady rate.
+ */
+export async function providerTrouble(ctx: BenchContext, rate: number): Promise<{ http: HttpRow[]; metrics: MetricRow[] }> {
+  const run = async (name: string, collectCreated = false): Promise<{ row: HttpRow; result: LoadResult }> =>
+    measure(ctx, name, { kind: 'v1-create', url: ctx.stack.apiUrl, duration: ctx.seconds, overallRate: rate, collectCreated })
+
+  await ctx.stack.relay.reset()
+  await ctx.stack.startWorker()
+  const first = await run(`POST /v1/verifications at ${rate}/s, relay healthy (before)`, true)
+  const healthy1 = first.row
+  const metrics = await requestToSms(ctx, rate, first.result)
+
+  await ctx.stack.relay.delay(SLOW_SEND_MS)
+  const slow = (await run(`POST /v1/verifications at ${rate}/s, relay ${SLOW_SEND_MS} ms per send`)).row
+
+  await ctx.stack.killRelay()
+  await sleep(1_000)
+  const down = (await run(`POST /v1/verifications at ${rate}/s, relay down`)).row
+
+  // Back to a clean, healthy state: no backlog of slow or failed sends competing for the CPU.
+  const stopping = Date.now()
+  await discardQueued(ctx)
+  const stopSeconds = round((Date.now() - stopping) / 1000, 1)
+  ctx.log(`worker stopped (SIGTERM) with the relay down in ${stopSeconds} s`)
+  await ctx.stack.startRelay()
+  await ctx.stack.startWorker()
+  const healthy2 = (await run(`POST /v1/verifications at ${rate}/s, relay healthy (after)`)).row
+  await discardQueued(ctx)
+  await ctx.stack.relay.reset()
+
+  const reference = (healthy1.p99 + healthy2.p99) / 2
+  const compare = (row: HttpRow, target: boolean): HttpRow => {
+    const ratio = round(row.p99 / Math.max(0.01, reference), 2)
+    return {
+      ...row,
+      ratio,
+      ratioOf: 'p99 vs healthy relay',
+      ...(target ? { target: `p99 ≤ ${TARGET_RATIO}× healthy`, met: ratio <= TARGET_RATIO } : {}),
+    }
+  }
+  const downRow = compare(down, true)
+  const stopNote = `worker took ${stopSeconds} s to stop on SIGTERM with the relay down`
+  return {
+    http: [
+      compare(healthy1, false),
+      compare(healthy2, false),
+      compare(slow, true),
+      { ...downRow, note: downRow.note === undefined ? stopNote : `${downRow.note}; ${stopNote}` },
+    ],
+    metrics,
+  }
+}
+
+/** Verification createdAt → relay receivedAt, for every verification of a steady-rate run, once all are sent. */
+async function requestToSms(ctx: BenchContext, rate: number, result: LoadResult): Promise<MetricRow[]> {
+  const created = new Map(result.created ?? [])
+  const messages = await waitDelivered(ctx, created.size, 120_000)
+  await harvestCodes(ctx, messages)
+  const latencies = messages
+    .map((m) => {
+      const at = created.get(m.to)
+      return at === undefined ? undefined : m.receivedAt - at
+    })
+    .filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b)
+  const p50 = percentile(latencies, 0.5)
+  const p99 = percentile(latencies, 0.99)
+  ctx.log(`request-to-SMS at ${rate}/s: p50 ${p50} ms, p99 ${p99} ms (${latencies.length} messages)`)
+  const how = `${latencies.length} verifications at ${rate}/s, one worker (WORKER_CONCURRENCY=50): createdAt → relay receivedAt`
+  return [
+    { name: `request-to-SMS latency p50 at ${rate} requests/s`, value: p50, unit: 'ms', note: how },
+    { name: `request-to-SMS latency p99 at ${rate} requests/s`, value: p99, unit: 'ms' },
+  ]
+}
