@@ -7,7 +7,7 @@ import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import type { Verification } from '../../shared/verification.js'
 import { apiClient, type ApiClient } from './harness/api-client.js'
 import { assertNoneAfterExpiry } from './harness/assertions.js'
-import { cleanUp, dropPrefix, numbers, serviceEnv, startApiProcess, startWorkerProcess, waitFor } from './harness/stack.js'
+import { dropPrefix, numbers, serviceEnv, startApiProcess, startWorkerProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (e) RELAY's delivery receipts (messaging.state on the send's context) reach GET /v1/verifications/{id}: the fake
@@ -26,13 +26,7 @@ describe('delivery (e): receipts on the verification', () => {
     api = apiClient(started.url)
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => dropPrefix(prefix),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test('delivered, undelivered and failed show as delivery.status, with the reason as delivery.error', async () => {
     const [ok = '', undelivered = '', failed = ''] = [...numbers(5000, 1), '+12015550001', '+12015550002']

@@ -6,7 +6,7 @@ import { randomPrefix } from '../helpers/redis.js'
 import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import { apiClient, type Answer, type ApiClient } from './harness/api-client.js'
 import { startRedisServer, type RedisServer } from './harness/redis-server.js'
-import { cleanUp, numbers, serviceEnv, sleep, startApiProcess, waitFor } from './harness/stack.js'
+import { numbers, serviceEnv, sleep, startApiProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (d) Redis stopped: the API answers POST /v1/verifications with 503 in under a second (every request, measured
@@ -31,13 +31,7 @@ describe('delivery (d): Redis stopped under the API', () => {
     api = apiClient(started.url)
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => redis.destroy(),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => redis.destroy()))
 
   test('503 in under a second while Redis is down, 201 again after it returns, same process', async () => {
     const tos = numbers(4000, 60)

@@ -7,7 +7,7 @@ import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import { apiClient, type ApiClient } from './harness/api-client.js'
 import { assertNoneAfterExpiry, duplicates } from './harness/assertions.js'
 import { startRedisServer, type RedisServer } from './harness/redis-server.js'
-import { cleanUp, codeIn, numbers, queueProbe, serviceEnv, startApiProcess, startWorkerProcess, waitFor } from './harness/stack.js'
+import { codeIn, numbers, queueProbe, serviceEnv, startApiProcess, startWorkerProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (c) Redis restarts (SIGTERM, then started again on the same append-only file) while verifications are pending and
@@ -37,13 +37,7 @@ describe('delivery (c): a Redis restart with persistence', () => {
     apiUrl = started.url
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => redis.destroy(),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => redis.destroy()))
 
   test('pending verifications and queued jobs survive; every code texted afterwards checks out', async () => {
     // Everything is queued before the worker starts, so most of it is still queued at the restart on any machine.

@@ -6,7 +6,7 @@ import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
 import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import { apiClient, type ApiClient } from './harness/api-client.js'
 import { assertNoneAfterExpiry, duplicates, messagesTo } from './harness/assertions.js'
-import { cleanUp, dropPrefix, numbers, queueProbe, serviceEnv, sleep, startApiProcess, startWorkerProcess, waitFor } from './harness/stack.js'
+import { dropPrefix, numbers, queueProbe, serviceEnv, sleep, startApiProcess, startWorkerProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (b) The relay is down for 20 s while 200 verifications are queued, then comes back. Two API processes share the
@@ -38,13 +38,7 @@ describe('delivery (b): the relay down for 20 s', () => {
     longApi = apiClient(long.url)
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => dropPrefix(prefix),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test('valid codes are texted once the relay returns; codes that expired meanwhile never are', async () => {
     const probe = queueProbe(TEST_REDIS_URL, prefix)

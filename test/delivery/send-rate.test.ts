@@ -6,7 +6,7 @@ import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
 import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import { apiClient, type ApiClient } from './harness/api-client.js'
 import { assertNoneAfterExpiry, duplicates } from './harness/assertions.js'
-import { cleanUp, dropPrefix, numbers, serviceEnv, startApiProcess, startWorkerProcess, waitFor } from './harness/stack.js'
+import { dropPrefix, numbers, serviceEnv, startApiProcess, startWorkerProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (f) SEND_RATE_PER_SECOND=20 holds across two worker processes: BullMQ's limiter lives in Redis, not in a process.
@@ -37,13 +37,7 @@ describe('delivery (f): SEND_RATE_PER_SECOND across two workers', () => {
     api = apiClient(started.url)
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => dropPrefix(prefix),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test(`${RATE} ± ${TOLERANCE} SMS per second at the relay with two workers`, async () => {
     const verifications = await api.createAll(numbers(6000, TOTAL), 16)

@@ -7,7 +7,7 @@ import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import type { Verification } from '../../shared/verification.js'
 import { apiClient, type ApiClient } from './harness/api-client.js'
 import { assertNoneAfterExpiry, duplicates } from './harness/assertions.js'
-import { cleanUp, dropPrefix, numbers, queueProbe, serviceEnv, sleep, startApiProcess, startWorkerProcess, waitFor } from './harness/stack.js'
+import { dropPrefix, numbers, queueProbe, serviceEnv, sleep, startApiProcess, startWorkerProcess, waitFor, tearDown } from './harness/stack.js'
 
 /*
  * (a) A worker process is SIGKILLed in the middle of a batch of 500 sends. A second worker takes over the jobs the
@@ -38,13 +38,7 @@ describe('delivery (a): a worker killed mid-batch', () => {
     api = apiClient(started.url)
   })
 
-  after(() =>
-    cleanUp([
-      () => Promise.all(processes.map((p) => p.stop('SIGKILL'))),
-      () => relay.close(),
-      () => dropPrefix(prefix),
-    ]),
-  )
+  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test(`SIGKILL while sending: all ${TOTAL} SMS arrive, at most ${CONCURRENCY} twice`, async () => {
     // All 500 are queued before the first worker starts, so it is killed mid-batch however slow the machine is.

@@ -1,3 +1,4 @@
+import type { FakeRelay } from '../../fake-relay/server.js'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { relayServiceEnv, startService, type ServiceProcess } from '../../helpers/processes.js'
@@ -133,6 +134,11 @@ export async function cleanUp(steps: ReadonlyArray<() => unknown>): Promise<void
     }
   }
   if (errors.length > 0) throw errors[0]
+}
+
+/** A test's `after`: stop its processes (SIGKILL: the test is over), close its relay, then remove its data. */
+export function tearDown(processes: readonly ServiceProcess[], relay: () => FakeRelay | undefined, removeData: () => unknown): Promise<void> {
+  return cleanUp([() => Promise.all(processes.map((p) => p.stop('SIGKILL'))), () => relay()?.close(), removeData])
 }
 
 /** Deletes every key of a test's prefix from the shared Redis. */
