@@ -30,8 +30,9 @@ export class ProcessGroup {
     })
   }
 
-  start(name: string, args: readonly string[], env: Record<string, string>, cwd: string): BenchProcess {
-    const child = spawn(process.execPath, [...args], {
+  /** Starts `command` (node by default) with `args`; only PATH and HOME are inherited besides `env`. */
+  start(name: string, args: readonly string[], env: Record<string, string>, cwd: string, command = process.execPath): BenchProcess {
+    const child = spawn(command, [...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -81,8 +81,8 @@ ${httpTable(report.http)}
 
 Ratios of requests/s are to the baseline row. "CPU ms/req" is the server process's own CPU time (user + system,
 from /proc) per request: unlike req/s it hardly moves when other work shares the machine, so "CPU vs baseline" is
-the steadiest measure of what a request costs. The relay rows run open-loop at a fixed rate (a quarter of what the
-API managed closed-loop), with the worker running, and compare p99 to the mean of the two healthy-relay runs (one
+the steadiest measure of what a request costs. The relay rows run open-loop at a fixed rate (a sixth of what the API
+managed closed-loop, at most a quarter of the worker's drain rate), with the worker running, and compare p99 to the mean of the two healthy-relay runs (one
 before, one after); the two healthy rows' own ratios show how far noise alone moves p99 on this machine.
 
 ## Delivery and memory
@@ -108,7 +108,11 @@ BENCH_QUICK=1 npm run bench # shorter runs and smaller counts, for development
 The bench builds (\`npm run build\`), starts the built API and worker (\`NODE_ENV=production\`, \`LOG_LEVEL=warn\`,
 \`SMS_PROVIDER=signalwire\`) against the fake RELAY server (\`test/fake-relay/main.ts\`), a baseline Hono server
 (\`bench/baseline-server.ts\`) and the load generator (\`bench/load.ts\`, autocannon in a process of its own), all
-under a random \`KEY_PREFIX\` that it deletes afterwards. Every limit is set out of the way. Results go to stdout and
+under a random \`KEY_PREFIX\` that it deletes afterwards. Every limit is set out of the way. The memory figures come
+from a \`redis-server\` of the bench's own (with its own API, relay and worker) when one is installed, so that other
+users of the shared Redis cannot move \`used_memory\`. Closed-loop runs use autocannon; the fixed-rate runs use a
+steady open-loop schedule in the same load process (autocannon's rate limit sends each second's quota in one burst).
+Results go to stdout and
 \`bench/results.json\`; this file is rewritten. \`node --import tsx bench/cpuprofile.ts <file.cpuprofile>\` summarises
 any CPU profile (\`BENCH_KEEP=1\` keeps the run's temporary directory, profile included).
 `

@@ -21,6 +21,8 @@ export interface Stack {
   killRelay(): Promise<void>
   /** starts the relay again on its port; `receipts: false` runs it with --no-receipts */
   startRelay(options?: { receipts?: boolean }): Promise<void>
+  /** stops the worker, the API and the relay */
+  stop(): Promise<void>
 }
 
 export interface StackOptions {
@@ -116,5 +118,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       relay = undefined
     },
     startRelay,
+    async stop() {
+      await stopWorker()
+      await Promise.all([api.process.stop(), relay?.stop()])
+    },
   }
 }

@@ -14,6 +14,8 @@ export async function measure(
   spec: Omit<LoadSpec, 'connections' | 'numbersStart' | 'apiKey'> & { connections?: number },
   /** the server process whose CPU time to count (default: the API) */
   serverPid: number | undefined = spec.url === ctx.stack.apiUrl ? ctx.stack.apiPid : undefined,
+  /** false for a server that stores nothing (the baseline): its numbers can be handed out again */
+  storesNumbers = true,
 ): Promise<{ row: HttpRow; result: LoadResult }> {
   const cpuBefore = cpuMilliseconds(serverPid)
   const result = await ctx.load.run({
@@ -23,8 +25,7 @@ export async function measure(
     ...spec,
   })
   const cpuMs = cpuMilliseconds(serverPid) - cpuBefore
-  // Only runs against the API store anything: the baseline's numbers can be handed out again.
-  if ((spec.kind === 'v1-create' || spec.kind === 'form-request') && spec.url === ctx.stack.apiUrl) ctx.numbers.advance(result.numbersUsed)
+  if (storesNumbers && (spec.kind === 'v1-create' || spec.kind === 'form-request')) ctx.numbers.advance(result.numbersUsed)
   const row: HttpRow = {
     name,
     rps: round(result.rps, 0),
@@ -50,14 +51,14 @@ export function unexpected(kind: LoadKind, result: LoadResult): string | undefin
   return parts.length === 0 ? undefined : `unexpected: ${parts.join(', ')}`
 }
 
-export async function warmUp(ctx: BenchContext, url: string, kind: LoadKind): Promise<void> {
-  await measure(ctx, `warm-up ${kind}`, { kind, url, duration: WARMUP_SECONDS })
+export async function warmUp(ctx: BenchContext, url: string, kind: LoadKind, storesNumbers = true): Promise<void> {
+  await measure(ctx, `warm-up ${kind}`, { kind, url, duration: WARMUP_SECONDS }, undefined, storesNumbers)
 }
 
 /** Hello-world Hono, same form parsing: the denominator of every ratio. */
 export async function baseline(ctx: BenchContext, baselineUrl: string, baselinePid: number | undefined): Promise<HttpRow> {
-  await warmUp(ctx, baselineUrl, 'form-request')
-  return (await measure(ctx, 'baseline hello-world (POST form)', { kind: 'form-request', url: baselineUrl, duration: ctx.seconds }, baselinePid)).row
+  await warmUp(ctx, baselineUrl, 'form-request', false)
+  return (await measure(ctx, 'baseline hello-world (POST form)', { kind: 'form-request', url: baselineUrl, duration: ctx.seconds }, baselinePid, false)).row
 }
 
 /** POST /v1/verifications as fast as the API answers, and what Redis did per request meanwhile. */

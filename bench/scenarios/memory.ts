@@ -8,11 +8,11 @@ const TARGET_BYTES = 350
 
 /**
  * Redis memory per verification: `used_memory` before, with `count` verifications pending and their jobs queued
- * (no worker), and after one worker delivered them (receipts recorded, worker stopped). Runs first, on an empty
- * prefix, so that `MEMORY USAGE` of the prefix's keys — which other users of a shared Redis cannot move — can
- * confirm the `used_memory` difference.
+ * (no worker), and after one worker delivered them (receipts recorded, worker stopped). Runs on an empty prefix
+ * (of a private redis-server when there is one), so that `MEMORY USAGE` of the prefix's keys — which other users
+ * of a shared Redis cannot move — can confirm the `used_memory` difference. `where` names the Redis.
  */
-export async function memory(ctx: BenchContext, count: number): Promise<{ rows: MetricRow[]; details: Record<string, unknown> }> {
+export async function memory(ctx: BenchContext, count: number, where: string): Promise<{ rows: MetricRow[]; details: Record<string, unknown> }> {
   await ctx.stack.stopWorker()
   const before = await usedMemory(ctx.redis)
   await createPending(ctx, count, 'memory')
@@ -44,13 +44,13 @@ export async function memory(ctx: BenchContext, count: number): Promise<{ rows: 
   return {
     rows: [
       {
-        name: `Redis memory per verification, ${count} pending, jobs queued`,
+        name: `Redis memory per verification, ${count} pending, jobs queued (${where})`,
         value: round(perPending, 0),
         unit: 'B',
         note: `MEMORY USAGE of the run's keys: ${round(perPendingKeys, 0)} B (${breakdown(pendingKeys)})`,
       },
       {
-        name: `Redis memory per verification, after delivery`,
+        name: `Redis memory per verification, after delivery (${where})`,
         value: round(perDelivered, 0),
         unit: 'B',
         target: `≤ ${TARGET_BYTES} B`,
@@ -59,6 +59,6 @@ export async function memory(ctx: BenchContext, count: number): Promise<{ rows: 
         note: `MEMORY USAGE of the run's keys: ${round(perDeliveredKeys, 0)} B (${breakdown(afterKeys)})`,
       },
     ],
-    details: { count, usedMemory: { before, pending, after }, pendingKeys, afterKeys },
+    details: { count, where, usedMemory: { before, pending, after }, pendingKeys, afterKeys },
   }
 }
