@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { randomBytesPooled } from '../shared/random.js'
@@ -8,6 +7,7 @@ import type { AppDeps, AppEnv } from './env.js'
 import { ApiError, ERROR_STATUS, errorBody, UnavailableError, type ErrorCode } from './errors.js'
 import { wantsJson } from './input.js'
 import { apiKeyAuth } from './middleware/api-key.js'
+import { bodySizeLimit } from './middleware/body-size.js'
 import { requestLog } from './middleware/request-log.js'
 import { securityHeaders } from './middleware/security-headers.js'
 import { DEMO_SCRIPT, DEMO_STYLES, renderDemoPage } from './pages/demo-page.js'
@@ -52,14 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('surface', 'api')
     await next()
   })
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`)
-      },
-    }),
-  )
+  app.use(bodySizeLimit(MAX_BODY_BYTES))
 
   app.route('/', healthRoutes(deps))
   app.route('/', docsRoutes({ publicRoutes: config.http.publicRoutes }))

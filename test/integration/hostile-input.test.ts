@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
+import { serve } from '@hono/node-server'
 import { buildTestApp, postForm, TEST_API_KEY, type TestApp } from '../helpers/app.js'
 import type { Verification } from '../../shared/verification.js'
 
@@ -26,6 +29,51 @@ describe('hostile input', () => {
     const res = await raw('/v1/verifications', big, 'application/json')
     assert.equal(res.status, 413)
     assert.equal((await postForm(t.app, '/request-auth', { number: 'x'.repeat(17 * 1024) })).status, 413)
+  })
+
+  test('over a real socket: the stated length decides, and a chunked body is counted as it streams', async () => {
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const port = (server.address() as AddressInfo).port
+    // chunks: written one by one with no Content-Length, so Node sends Transfer-Encoding: chunked
+    const send = (chunks: string[], stated: boolean) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const total = chunks.reduce((n, c) => n + Buffer.byteLength(c), 0)
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/verifications',
+            headers: {
+              Authorization: `Bearer ${TEST_API_KEY}`,
+              'Content-Type': 'application/json',
+              ...(stated ? { 'Content-Length': String(total) } : {}),
+            },
+          },
+          (res) => {
+            let body = ''
+            res.setEncoding('utf8')
+            res.on('data', (d: string) => (body += d))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          },
+        )
+        req.on('error', reject)
+        for (const chunk of chunks) req.write(chunk)
+        req.end()
+      })
+    try {
+      const pad = 'x'.repeat(9 * 1024)
+      const big = [`{"to":"+12015550702","a":"${pad}",`, `"b":"${pad}"}`]
+      const stated = await send(big, true)
+      assert.equal(stated.status, 413, stated.body)
+      assert.equal((JSON.parse(stated.body) as { error: { code: string } }).error.code, 'payload_too_large')
+      assert.equal((await send(big, false)).status, 413)
+      assert.equal((await send(['{"to":"+1201555', '0703"}'], false)).status, 201)
+      assert.equal((await send(['{"to":"+12015550704"}'], true)).status, 201)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   test('wrong content types: 415', async () => {
