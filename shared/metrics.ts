@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /*
  * Prometheus metrics (prom-client), one registry per process so tests can build as many apps as they like.
@@ -76,6 +76,11 @@ export function createWorkerMetrics() {
       name: 'sms2fa_sms_accept_seconds',
       help: 'Time from the API queuing a send to the provider accepting it',
       buckets: DELIVERY_BUCKETS,
+      registers: [registry],
+    }),
+    providerConnected: new Gauge({
+      name: 'sms2fa_provider_connected',
+      help: '1 while the SMS provider connection is up, 0 while it is down (the worker takes no jobs then)',
       registers: [registry],
     }),
     timeToDelivery: new Histogram({

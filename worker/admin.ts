@@ -9,21 +9,26 @@ import { safeEqual } from '../shared/secrets.js'
 const PING_TIMEOUT_MS = 1_000
 
 /**
- * The worker's small listener (WORKER_ADMIN_PORT): `/healthz` says whether the worker is running and can reach
- * Redis (for container healthchecks, no auth), `/metrics` serves Prometheus text (basic auth when ADMIN_PASSWORD
+ * The worker's small listener (WORKER_ADMIN_PORT): `/healthz` says whether the worker is running (or paused while
+ * the provider reconnects) and can reach Redis (for container healthchecks, no auth), `/metrics` serves Prometheus text (basic auth when ADMIN_PASSWORD
  * is set, as on the API's admin listener).
  */
 export function createWorkerAdminApp(deps: {
   readonly config: Pick<Config, 'admin'>
   /** undefined while the worker is still booting (waiting for the provider) */
   readonly worker: () => Worker | undefined
+  /** false while the provider connection is down: the worker is paused on purpose then, and still healthy */
+  readonly providerConnected: () => boolean
   readonly redis: Pick<RedisClient, 'ping'>
   readonly metrics: WorkerMetrics
 }): Hono {
   const app = new Hono()
 
   app.get('/healthz', async (c) => {
-    const running = deps.worker()?.isRunning() ?? false
+    const worker = deps.worker()
+    const connected = deps.providerConnected()
+    // Paused while the provider is away is healthy: a restart would not bring the provider back.
+    const running = worker !== undefined && (worker.isRunning() || (!connected && worker.isPaused()))
     let timer: NodeJS.Timeout | undefined
     const redis = await Promise.race([
       deps.redis.ping().then(
@@ -34,7 +39,10 @@ export function createWorkerAdminApp(deps: {
     ])
     clearTimeout(timer)
     const ok = running && redis
-    return c.json({ status: ok ? 'ok' : 'unhealthy', running, redis: redis ? 'ok' : 'unreachable' }, ok ? 200 : 503)
+    return c.json(
+      { status: ok ? 'ok' : 'unhealthy', running, provider: connected ? 'connected' : 'reconnecting', redis: redis ? 'ok' : 'unreachable' },
+      ok ? 200 : 503,
+    )
   })
 
   const password = deps.config.admin.password

@@ -18,6 +18,7 @@ import { serve } from '@hono/node-server'
 import { createWorkerMetrics, type WorkerMetrics } from '../shared/metrics.js'
 import { createWorkerAdminApp } from './admin.js'
 import { instrumentWorker } from './instrument.js'
+import { createProviderGate, type ProviderGate } from './provider-gate.js'
 import { createWorker } from './worker.js'
 
 /** The worker process: one provider client, one BullMQ worker, closed in order on SIGTERM. */
@@ -46,9 +47,11 @@ async function main(): Promise<void> {
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
   const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
   const metrics = createWorkerMetrics()
+  metrics.providerConnected.set(1)
+  const gate = createProviderGate({ logger, onChange: (up) => metrics.providerConnected.set(up ? 1 : 0) })
   const admin = serve(
     {
-      fetch: createWorkerAdminApp({ config, worker: () => running.worker, redis, metrics }).fetch,
+      fetch: createWorkerAdminApp({ config, worker: () => running.worker, providerConnected: () => gate.connected, redis, metrics }).fetch,
       port: config.admin.workerPort,
       hostname: config.admin.host,
     },
@@ -58,20 +61,34 @@ async function main(): Promise<void> {
   admin.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.workerPort }, 'worker listener could not start'))
   handleShutdown(logger, config.shutdownTimeoutMs, () => [
     // Stop taking jobs and let the ones in flight finish; unfinished ones return to the queue as stalled.
-    { name: 'worker', run: async () => running.worker?.close() },
+    {
+      name: 'worker',
+      run: async () => {
+        gate.detach()
+        await running.worker?.close()
+      },
+    },
     { name: 'sender', run: async () => running.sender?.close() },
     { name: 'redis', run: () => closeRedis(redis) },
     { name: 'worker listener', run: () => new Promise<void>((resolve) => admin.close(() => resolve())) },
   ])
 
-  const sender = await createSender(config, store, logger, metrics, createDevOutbox({ redis, keys, secrets }))
+  const sender = await createSender(config, store, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }))
   running.sender = sender
   running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
   instrumentWorker(running.worker, metrics)
+  gate.attach(running.worker)
   logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
 }
 
-async function createSender(config: Config, store: VerificationStore, logger: Logger, metrics: WorkerMetrics, outbox: DevOutbox): Promise<Sender> {
+async function createSender(
+  config: Config,
+  store: VerificationStore,
+  logger: Logger,
+  metrics: WorkerMetrics,
+  gate: ProviderGate,
+  outbox: DevOutbox,
+): Promise<Sender> {
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
@@ -87,6 +104,7 @@ async function createSender(config: Config, store: VerificationStore, logger: Lo
       onReceipt: (receipt) => {
         recordReceipt(receipt).catch((err: unknown) => logger.warn({ err }, 'could not record a delivery receipt'))
       },
+      onConnectionChange: (up) => gate.set(up),
       onFatal: (reason) => {
         logger.fatal(reason)
         process.exitCode = 1

@@ -25,17 +25,20 @@ describe('delivery (b): the relay down for 20 s', () => {
   let shortApi: ApiClient
   let longApi: ApiClient
   let env: Record<string, string>
+  let workerHealth: string
 
   before(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     env = serviceEnv({ redisUrl: TEST_REDIS_URL, prefix, relayUrl: relay.url })
-    const [short, long] = await Promise.all([
+    const [short, long, worker] = await Promise.all([
       startApiProcess({ ...env, CODE_TTL_SECONDS: String(SHORT_TTL_SECONDS) }, 'api-short', processes),
       startApiProcess({ ...env, CODE_TTL_SECONDS: '300' }, 'api-long', processes),
       startWorkerProcess(env, 'worker', processes),
     ])
     shortApi = apiClient(short.url)
     longApi = apiClient(long.url)
+    const listener = await worker.waitForLog((l) => l.msg === 'worker listener: /healthz and /metrics')
+    workerHealth = `http://127.0.0.1:${String(listener.port)}/healthz`
   })
 
   after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
@@ -49,6 +52,14 @@ describe('delivery (b): the relay down for 20 s', () => {
       const shortExpiry = Math.max(...short.map((v) => Date.parse(v.expiresAt)))
       assert.ok(shortExpiry < downAt + OUTAGE_MS, 'the short codes expire while the relay is down')
 
+      await sleep(downAt + OUTAGE_MS / 2 - Date.now())
+      // Paused while the provider is away, and healthy: a container restart would not bring the relay back. The
+      // backlog waits in the queue instead of going round between active and delayed.
+      const health = await fetch(workerHealth)
+      assert.deepEqual([health.status, ((await health.json()) as { provider: string }).provider], [200, 'reconnecting'])
+      const mid = await probe.counts()
+      assert.ok((mid.waiting ?? 0) >= 2 * PER_KIND - 1, `jobs wait during the outage: ${JSON.stringify(mid)}`)
+
       await sleep(downAt + OUTAGE_MS - Date.now())
       assert.equal(relay.messages.length, 0, 'nothing was texted while the relay was down')
       await relay.start()
@@ -61,6 +72,8 @@ describe('delivery (b): the relay down for 20 s', () => {
         90_000,
       )
       const recoveredMs = Math.max(...relay.messages.map((m) => m.receivedAt)) - backAt
+      const healthAfter = (await (await fetch(workerHealth)).json()) as { provider: string }
+      assert.equal(healthAfter.provider, 'connected')
       // Retries of the short codes run out on their own schedule: wait for the queue to empty, then a little longer
       // for anything the SDK might still flush.
       await waitFor('the queue to drain', async () => ((await probe.unfinished()) === 0 ? true : undefined), 90_000, 500)

@@ -9,6 +9,7 @@ import { createReceiptRecorder } from '../../worker/receipts.js'
 import type { Sender } from '../../worker/senders/sender.js'
 import { createSignalWireSender } from '../../worker/senders/signalwire.js'
 import { createWorker } from '../../worker/worker.js'
+import { createProviderGate, type ProviderGate } from '../../worker/provider-gate.js'
 import type { TestApp } from './app.js'
 
 import { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from './constants.js'
@@ -18,6 +19,8 @@ export { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from './constants.js'
 export interface TestWorker {
   readonly worker: Worker<SendJob, JobOutcome>
   readonly sender: Sender
+  /** pauses the worker while the relay connection is down, as in the worker process */
+  readonly gate: ProviderGate
   /** resolves once every receipt handed to the recorder so far has been written */
   settle(): Promise<void>
   close(): Promise<void>
@@ -30,6 +33,7 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
   const store = createVerificationStore({ redis, keys: t.keys, secrets: t.secrets, config: t.config, now: t.clock.now })
   const recordReceipt = createReceiptRecorder({ store, logger })
   const pending = new Set<Promise<unknown>>()
+  const gate = createProviderGate({ logger })
   const sender = await createSignalWireSender({
     project: TEST_PROJECT,
     token: TEST_TOKEN,
@@ -41,6 +45,7 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
       const p = recordReceipt(receipt).finally(() => pending.delete(p))
       pending.add(p)
     },
+    onConnectionChange: (up) => gate.set(up),
     onFatal: () => undefined,
   })
   const config = {
@@ -54,14 +59,17 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
     logger,
     processor: createProcessor({ config, store, sender, logger, now: t.clock.now }),
   })
+  gate.attach(worker)
   await worker.waitUntilReady()
   return {
     worker,
     sender,
+    gate,
     async settle() {
       await Promise.allSettled([...pending])
     },
     async close() {
+      gate.detach()
       await worker.close()
       await sender.close()
       await closeRedis(redis)

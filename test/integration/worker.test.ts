@@ -149,6 +149,65 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     await relay.waitForMessageTo('+12015550998', 5_000)
     await new Promise((r) => setTimeout(r, 2_100))
   })
+
+  test('while the relay is down the worker takes no jobs: they wait in the queue and go out once it is back', async () => {
+    const numbers = Array.from({ length: 20 }, (_, i) => `+120155508${String(i).padStart(2, '0')}`)
+    await relay.stop()
+    try {
+      await eventually(() => Promise.resolve(w.gate.connected ? undefined : true), 10_000, 'the sender to see the relay gone')
+      assert.equal(w.worker.isPaused(), true)
+      const created: Verification[] = []
+      for (const to of numbers) created.push(await create(to))
+      // Longer than the 1–2 s after which a job refused as "not connected" comes back: cycled jobs would show here.
+      await new Promise((r) => setTimeout(r, 2_500))
+      // A blocking wait for a job that was already under way when the connection dropped can still hand over one
+      // job: it is put back once. Every other job must be untouched in the queue; unpaused, nearly all of them would
+      // be going round between active and delayed.
+      const counts = await t.queue.getJobCounts('waiting', 'active', 'delayed')
+      assert.equal(counts.active, 0)
+      assert.ok(counts.waiting !== undefined && counts.waiting >= 19 && counts.waiting + (counts.delayed ?? 0) === 20, JSON.stringify(counts))
+      const statuses = await Promise.all(created.map(async (v) => (await t.store.get(v.id))?.delivery.status))
+      assert.ok(statuses.filter((s) => s === 'queued').length >= 19, statuses.join(' '))
+    } finally {
+      await relay.start()
+    }
+    for (const to of numbers) await relay.waitForMessageTo(to, 15_000)
+    assert.equal(w.gate.connected, true)
+    assert.equal(w.worker.isPaused(), false)
+  })
+})
+
+describe('SignalWire sender over many sends', () => {
+  test('the SDK client does not keep finished sends (and the codes in them)', async () => {
+    const relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
+    const sender = await createSignalWireSender({
+      project: TEST_PROJECT,
+      token: TEST_TOKEN,
+      host: relay.url,
+      numbers: [SENDER_NUMBER],
+      context: 'otp',
+      logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
+      onReceipt: () => undefined,
+      onFatal: () => undefined,
+    })
+    try {
+      const before = sender.sdkTasksHeld()
+      assert.notEqual(before, undefined, 'the SDK still keeps its tasks where the sender prunes them')
+      for (let batch = 0; batch < 10; batch++) {
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            sender.send({ to: `+1201555${String(1000 + batch * 30 + i)}`, body: 'Your verification code is: 123456', reference: `ver_x-${batch}-${i}` }, 5_000),
+          ),
+        )
+      }
+      // 300 sends: unpruned, the client would hold 300 more tasks; pruned, at most one pruning interval's worth.
+      const held = sender.sdkTasksHeld() ?? Infinity
+      assert.ok(held <= (before ?? 0) + 64, `the SDK client holds ${held} tasks after 300 sends`)
+    } finally {
+      await sender.close()
+      await relay.close()
+    }
+  })
 })
 
 describe('SignalWire boot', () => {

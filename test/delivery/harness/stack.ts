@@ -113,6 +113,10 @@ export function queueProbe(redisUrl: string, prefix: string) {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')
       return Object.values(counts).reduce((a, b) => a + b, 0)
     },
+    /** BullMQ's counts by state */
+    counts(): Promise<Record<string, number>> {
+      return queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')
+    },
     async close(): Promise<void> {
       await queue.close()
       connection.disconnect()
