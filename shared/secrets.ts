@@ -80,8 +80,14 @@ export function createSecrets(secretKey: string): Secrets {
 
 /** Constant-time string comparison for secrets of possibly different lengths (API keys). */
 export function safeEqual(a: string, b: string): boolean {
-  // Hash both sides first so the comparison time does not depend on where they differ nor on their lengths.
-  const ha = createHmac('sha256', 'compare').update(a).digest()
-  const hb = createHmac('sha256', 'compare').update(b).digest()
-  return timingSafeEqual(ha, hb)
+  return timingSafeEqual(comparable(a), comparable(b))
+}
+
+/**
+ * A fixed-length stand-in for a secret, for constant-time comparison: comparing two of these takes the same time
+ * whatever the secrets' lengths and wherever they differ. Compute it once for a configured secret and once per
+ * candidate, then compare with `timingSafeEqual`.
+ */
+export function comparable(secret: string): Buffer {
+  return createHmac('sha256', 'compare').update(secret).digest()
 }
