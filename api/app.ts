@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono'
 import { cors } from 'hono/cors'
-import { requestId } from 'hono/request-id'
 import { randomBytesPooled } from '../shared/random.js'
 import { base32 } from '../shared/secrets.js'
 import type { AppDeps, AppEnv } from './env.js'
@@ -8,6 +7,7 @@ import { ApiError, ERROR_STATUS, errorBody, UnavailableError, type ErrorCode } f
 import { wantsJson } from './input.js'
 import { apiKeyAuth } from './middleware/api-key.js'
 import { bodySizeLimit } from './middleware/body-size.js'
+import { requestIdentity } from './middleware/request-id.js'
 import { requestLog } from './middleware/request-log.js'
 import { securityHeaders } from './middleware/security-headers.js'
 import { DEMO_SCRIPT, DEMO_STYLES, renderDemoPage } from './pages/demo-page.js'
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
   const app = new Hono<AppEnv>()
 
-  app.use(requestId({ limitLength: 128, generator: nextRequestId }))
+  app.use(requestIdentity(nextRequestId))
   app.use(securityHeaders())
   app.use(requestLog({ logger, metrics: deps.metrics }))
   app.use(async function defaultSurface(c, next) {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { ApiError } from './errors.js'
+import { header } from './headers.js'
 
 /** Request fields as flat strings. A field given twice in one source is refused rather than guessed at. */
 export type Fields = Record<string, string>
@@ -21,7 +22,7 @@ export async function readFields(c: Context): Promise<Fields> {
 
   const text = await c.req.text()
   if (text.length === 0) return fields
-  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  const type = (header(c, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 
   if (type === 'application/x-www-form-urlencoded') {
     Object.assign(fields, collect(new URLSearchParams(text), emptyFields(), 'body'))
@@ -82,11 +83,11 @@ function printable(name: string): string {
 
 /** True when the caller asked for JSON. */
 export function wantsJson(c: Context): boolean {
-  return (c.req.header('accept') ?? '').includes('application/json')
+  return (header(c, 'accept') ?? '').includes('application/json')
 }
 
 /** True for a browser navigation (a plain form post without JavaScript). */
 export function wantsHtml(c: Context): boolean {
-  const accept = c.req.header('accept') ?? ''
+  const accept = header(c, 'accept') ?? ''
   return accept.includes('text/html') && !accept.includes('application/json')
 }

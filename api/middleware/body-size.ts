@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { ApiError } from '../errors.js'
+import { header } from '../headers.js'
 
 /**
  * Refuses request bodies over `maxBytes` with 413 before they are read.
@@ -21,8 +22,8 @@ export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
   return async function bodySizeLimitMiddleware(c, next) {
     const method = c.req.method
     if (method === 'GET' || method === 'HEAD') return next()
-    const length = c.req.header('content-length')
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+    const length = header(c, 'content-length')
+    if (length !== undefined && header(c, 'transfer-encoding') === undefined) {
       // Node rejects a malformed Content-Length before it gets here; Number() is the fallback for other runtimes.
       const bytes = Number(length)
       if (!Number.isSafeInteger(bytes) || bytes > maxBytes) tooLarge()

@@ -6,6 +6,7 @@ import type { SharedLimitReason } from '../../shared/store/limits.js'
 import type { LimitReason } from '../../shared/store/store.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
+import { header } from '../headers.js'
 import { readFields } from '../input.js'
 import { checkVerificationBody, createVerificationBody, describeIssues, idempotencyKeySchema } from '../schemas.js'
 
@@ -16,7 +17,7 @@ export function v1Verifications(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/verifications', async (c) => {
     const body = await parse(c, createVerificationBody)
-    const idempotencyKey = c.req.header('idempotency-key')
+    const idempotencyKey = header(c, 'idempotency-key')
     if (idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
       throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
     }

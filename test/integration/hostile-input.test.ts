@@ -76,6 +76,27 @@ describe('hostile input', () => {
     }
   })
 
+  test('over a real socket, headers come from Node: request id, key, content type, idempotency key', async () => {
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/verifications`
+    const post = (headers: Record<string, string>, body = '{"to":"+12015550705"}') =>
+      fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json', ...headers }, body })
+    try {
+      const first = await post({ 'X-Request-Id': 'abc-123', 'Idempotency-Key': 'socket-key-1' })
+      assert.equal(first.status, 201)
+      assert.equal(first.headers.get('x-request-id'), 'abc-123')
+      const replay = await post({ 'X-Request-Id': 'a b<script>', 'Idempotency-Key': 'socket-key-1' })
+      assert.equal(replay.headers.get('idempotent-replayed'), 'true')
+      assert.equal(((await replay.json()) as Verification).id, ((await first.json()) as Verification).id)
+      assert.match(replay.headers.get('x-request-id') ?? '', /^req_/)
+      assert.equal((await post({ Authorization: 'Bearer wrong-key' })).status, 401)
+      assert.equal((await post({ 'Content-Type': 'text/plain' })).status, 415)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   test('wrong content types: 415', async () => {
     for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
       const res = await raw('/v1/verifications', 'to=+12015550701', type)
