@@ -43,6 +43,8 @@ export interface HttpRow {
   readonly note?: string
   readonly target?: string
   readonly met?: boolean
+  /** by how much a missed target was missed, in words */
+  readonly miss?: string
 }
 
 /** A figure that is not an HTTP run: SMS/s, bytes per verification, achieved rate. */

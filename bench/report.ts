@@ -43,7 +43,7 @@ export function httpTable(rows: readonly HttpRow[]): string {
       r.ratio === undefined ? '' : `${r.ratio.toFixed(2)} (${r.ratioOf ?? ''})`,
       r.cpuMsPerRequest === undefined ? '' : r.cpuMsPerRequest.toFixed(3),
       r.cpuRatio === undefined ? '' : `${r.cpuRatio.toFixed(1)}×`,
-      r.target === undefined ? '' : `${r.target}: ${verdict(r.met)}`,
+      r.target === undefined ? '' : `${r.target}: ${verdict(r.met, r.miss)}`,
       r.note ?? '',
     ]),
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],

@@ -32,6 +32,9 @@ const sizes = quick
   ? { seconds: 3, memory: 2_000, drain: 4_000, sweep: 2_000, concurrencies: [200], workerProfile: 1_000, rateSeconds: 5, maxRightChecks: 5_000 }
   : { seconds: 8, memory: 10_000, drain: 20_000, sweep: 3_000, concurrencies: [200, 1_000], workerProfile: 3_000, rateSeconds: 20, maxRightChecks: 20_000 }
 const DEFAULT_CONCURRENCY = 50
+/** The issue's targets for the closed-loop rows: requests/s as a share of the same run's baseline, and p99. */
+const CREATE_TARGET = { ratio: 0.4, p99Ms: 10 }
+const CHECK_TARGET = { ratio: 0.65 }
 const CONNECTIONS = 50
 const SEND_RATE = 50
 
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
         ? {}
         : { cpuRatio: round(row.cpuMsPerRequest / base.cpuMsPerRequest, 1) }),
     })
-    http.push(vsBaseline(base), vsBaseline(create.row), vsBaseline(form))
+    http.push(vsBaseline(base), withTarget(vsBaseline(create.row), CREATE_TARGET), withTarget(vsBaseline(form), CREATE_TARGET))
 
     const mainDrain = await drain(ctx, DEFAULT_CONCURRENCY, sizes.drain)
     const drains: DrainFigures[] = [mainDrain]
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
     metrics.push(...drainRows(drains), create.redis)
 
     // Against the verifications the drains delivered (their codes were read at the relay).
-    http.push(...(await checks(ctx, sizes.maxRightChecks)).map(vsBaseline))
+    http.push(...(await checks(ctx, sizes.maxRightChecks)).map((row) => withTarget(vsBaseline(row), CHECK_TARGET)))
     // Well below saturation of both the API (a sixth of its closed-loop rate) and the worker (a quarter of its drain
     // rate), since both share the machine then: p99 and request-to-SMS latency are the service's own, not a queue's.
     const rate = Math.max(50, Math.floor(Math.min(create.result.rps / 6, mainDrain.smsPerSecond / 4) / 50) * 50)
@@ -181,6 +184,19 @@ async function main(): Promise<void> {
     writeFileSync(join(root, 'bench', 'PERFORMANCE.md'), performanceMarkdown(report))
   } finally {
     await cleanup()
+  }
+}
+
+function withTarget(row: HttpRow, target: { ratio: number; p99Ms?: number }): HttpRow {
+  const ratio = row.ratio ?? 0
+  const misses: string[] = []
+  if (ratio < target.ratio) misses.push(`ratio ${ratio}, ${round(ratio / target.ratio, 2)} of the ${target.ratio} asked`)
+  if (target.p99Ms !== undefined && row.p99 > target.p99Ms) misses.push(`p99 ${row.p99} ms, ${round(row.p99 / target.p99Ms, 1)}× the ${target.p99Ms} ms asked`)
+  return {
+    ...row,
+    target: `≥ ${target.ratio}× baseline${target.p99Ms === undefined ? '' : `, p99 ≤ ${target.p99Ms} ms`}`,
+    met: misses.length === 0,
+    ...(misses.length === 0 ? {} : { miss: misses.join(', ') }),
   }
 }
 
