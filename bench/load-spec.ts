@@ -5,6 +5,10 @@ export type LoadKind =
   | 'form-request'
   /** POST /v1/verifications, JSON body, Bearer key, distinct numbers */
   | 'v1-create'
+  /** POST /v1/verifications with a wrong API key: what the framework, middleware and key check cost (401) */
+  | 'v1-create-unauthorized'
+  /** POST /v1/verifications with distinct numbers one digit short: add body, validation and phone parsing (400) */
+  | 'v1-create-invalid'
   /** POST /v1/verifications/check with the right code of each prepared verification */
   | 'v1-check-right'
   /** POST /v1/verifications/check with a wrong code for each prepared verification */
@@ -52,5 +56,8 @@ export interface LoadResult {
 
 /** The status every request of a kind should get; anything else is reported. */
 export function expectedStatus(kind: LoadKind): number {
-  return kind === 'v1-create' ? 201 : 200
+  if (kind === 'v1-create') return 201
+  if (kind === 'v1-create-unauthorized') return 401
+  if (kind === 'v1-create-invalid') return 400
+  return 200
 }

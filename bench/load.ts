@@ -69,6 +69,20 @@ function requestKind(spec: LoadSpec, tally: Tally): RequestKind {
             }
           : {}),
       }
+    case 'v1-create-unauthorized':
+      return {
+        method: 'POST',
+        path: '/v1/verifications',
+        headers: { ...json, authorization: 'Bearer not-the-key' },
+        body: () => JSON.stringify({ to: numberAt(start + tally.used++), channel: 'sms' }),
+      }
+    case 'v1-create-invalid':
+      return {
+        method: 'POST',
+        path: '/v1/verifications',
+        headers: json,
+        body: () => JSON.stringify({ to: numberAt(start + tally.used++).slice(0, -1), channel: 'sms' }),
+      }
     case 'v1-check-right':
     case 'v1-check-wrong': {
       const pairs = readPairs(spec.pairsFile)

@@ -81,9 +81,12 @@ ${httpTable(report.http)}
 
 Ratios of requests/s are to the baseline row. "CPU ms/req" is the server process's own CPU time (user + system,
 from /proc) per request: unlike req/s it hardly moves when other work shares the machine, so "CPU vs baseline" is
-the steadiest measure of what a request costs. The relay rows run open-loop at a fixed rate (a sixth of what the API
-managed closed-loop, at most a quarter of the worker's drain rate), with the worker running, and compare p99 to the mean of the two healthy-relay runs (one
-before, one after); the two healthy rows' own ratios show how far noise alone moves p99 on this machine.
+the steadiest measure of what a request costs. The two refused rows are the cost ladder of a create: refused at the
+key check (framework, middleware, auth), then refused as an invalid number (adds the body, validation and phone
+parsing); the create row adds the store and the queue. The relay rows run open-loop at a fixed rate (a sixth of what
+the API managed closed-loop, at most a quarter of the worker's drain rate), with the worker running, and compare p99
+to the mean of the two healthy-relay runs (one before, one after); the two healthy rows' own ratios show how far
+noise alone moves p99 on this machine.
 
 ## Delivery and memory
 

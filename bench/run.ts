@@ -17,7 +17,7 @@ import { benchQueue, benchRedis, deletePrefix } from './redis-tools.js'
 import { httpTable, machineLine, metricTable, performanceMarkdown, writeResults, type Machine, type Report } from './report.js'
 import { discardQueued } from './scenarios/common.js'
 import { drain, drainRows, type DrainFigures } from './scenarios/delivery.js'
-import { baseline, checks, createV1, formRequest } from './scenarios/http.js'
+import { baseline, checks, createLadder, createV1, formRequest } from './scenarios/http.js'
 import { memory } from './scenarios/memory.js'
 import { providerTrouble } from './scenarios/outage.js'
 import { profileApi, profileWorker } from './scenarios/profile.js'
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     const base = await baseline(ctx, `http://127.0.0.1:${baselinePort}`, baselineServer.child.pid)
     const create = await createV1(ctx)
     const form = await formRequest(ctx)
+    const ladder = await createLadder(ctx)
     await discardQueued(ctx)
     const vsBaseline = (row: HttpRow): HttpRow => ({
       ...row,
@@ -138,7 +139,12 @@ async function main(): Promise<void> {
         ? {}
         : { cpuRatio: round(row.cpuMsPerRequest / base.cpuMsPerRequest, 1) }),
     })
-    http.push(vsBaseline(base), withTarget(vsBaseline(create.row), CREATE_TARGET), withTarget(vsBaseline(form), CREATE_TARGET))
+    http.push(
+      vsBaseline(base),
+      ...ladder.map(vsBaseline),
+      withTarget(vsBaseline(create.row), CREATE_TARGET),
+      withTarget(vsBaseline(form), CREATE_TARGET),
+    )
 
     const mainDrain = await drain(ctx, DEFAULT_CONCURRENCY, sizes.drain)
     const drains: DrainFigures[] = [mainDrain]

@@ -76,6 +76,22 @@ export async function createV1(ctx: BenchContext): Promise<{ row: HttpRow; resul
   return { ...measured, redis }
 }
 
+/**
+ * The cost ladder of POST /v1/verifications: refused at the key check (framework, middleware, auth), refused as an
+ * invalid number (plus body, validation, phone parsing); the create row above adds the store and the queue. The
+ * steps' CPU per request say where a create's time goes, measured rather than read off a profile.
+ */
+export async function createLadder(ctx: BenchContext): Promise<HttpRow[]> {
+  const rows: HttpRow[] = []
+  for (const [kind, name] of [
+    ['v1-create-unauthorized', 'POST /v1/verifications, wrong API key (401)'],
+    ['v1-create-invalid', 'POST /v1/verifications, invalid numbers (400)'],
+  ] as const) {
+    rows.push((await measure(ctx, name, { kind, url: ctx.stack.apiUrl, duration: Math.min(ctx.seconds, 5) }, undefined, false)).row)
+  }
+  return rows
+}
+
 export async function formRequest(ctx: BenchContext): Promise<HttpRow> {
   return (await measure(ctx, 'POST /request-auth (form, distinct numbers)', { kind: 'form-request', url: ctx.stack.apiUrl, duration: ctx.seconds })).row
 }
