@@ -90,8 +90,15 @@ describe('hostile input', () => {
       assert.equal(replay.headers.get('idempotent-replayed'), 'true')
       assert.equal(((await replay.json()) as Verification).id, ((await first.json()) as Verification).id)
       assert.match(replay.headers.get('x-request-id') ?? '', /^req_/)
-      assert.equal((await post({ Authorization: 'Bearer wrong-key' })).status, 401)
-      assert.equal((await post({ 'Content-Type': 'text/plain' })).status, 415)
+      const unauthorized = await post({ Authorization: 'Bearer wrong-key' })
+      assert.equal(unauthorized.status, 401)
+      const unsupported = await post({ 'Content-Type': 'text/plain' })
+      assert.equal(unsupported.status, 415)
+      for (const res of [first, replay, unauthorized, unsupported]) {
+        for (const name of SECURITY_HEADERS) assert.ok(res.headers.get(name), `${name} on a ${res.status}`)
+        assert.equal(res.headers.get('content-security-policy')?.startsWith("default-src 'none'"), true)
+      }
+      assert.match(unauthorized.headers.get('x-request-id') ?? '', /^req_/)
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }
