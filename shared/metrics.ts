@@ -80,7 +80,7 @@ export function createWorkerMetrics() {
     }),
     providerConnected: new Gauge({
       name: 'sms2fa_provider_connected',
-      help: '1 while the SMS provider connection is up, 0 while it is down (the worker takes no jobs then)',
+      help: '1 while the SMS provider connection is up; 0 while it is down or not up yet (the worker takes no jobs then)',
       registers: [registry],
     }),
     timeToDelivery: new Histogram({

@@ -10,8 +10,8 @@ const PING_TIMEOUT_MS = 1_000
 
 /**
  * The worker's small listener (WORKER_ADMIN_PORT): `/healthz` says whether the worker is running (or paused while
- * the provider reconnects) and can reach Redis (for container healthchecks, no auth), `/metrics` serves Prometheus text (basic auth when ADMIN_PASSWORD
- * is set, as on the API's admin listener).
+ * the provider reconnects) and can reach Redis (for container healthchecks, no auth), `/metrics` serves Prometheus
+ * text (basic auth when ADMIN_PASSWORD is set, as on the API's admin listener).
  */
 export function createWorkerAdminApp(deps: {
   readonly config: Pick<Config, 'admin'>

@@ -47,7 +47,6 @@ async function main(): Promise<void> {
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
   const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
   const metrics = createWorkerMetrics()
-  metrics.providerConnected.set(1)
   const gate = createProviderGate({ logger, onChange: (up) => metrics.providerConnected.set(up ? 1 : 0) })
   const admin = serve(
     {
@@ -75,6 +74,8 @@ async function main(): Promise<void> {
 
   const sender = await createSender(config, store, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }))
   running.sender = sender
+  // 0 while booting (waiting for the provider); the gate keeps it current from here on.
+  metrics.providerConnected.set(gate.connected ? 1 : 0)
   running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
   instrumentWorker(running.worker, metrics)
   gate.attach(running.worker)
