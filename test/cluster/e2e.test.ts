@@ -3,11 +3,11 @@ import { after, before, describe, test } from 'node:test'
 import type { Cluster } from 'ioredis'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
-import { startApi, startService, type ServiceProcess } from '../helpers/processes.js'
+import type { ServiceProcess } from '../helpers/processes.js'
 import { deletePrefix, dumpValues, randomPrefix } from '../helpers/redis.js'
 import { TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
 import type { Verification } from '../../shared/verification.js'
-import { codeIn, errorStats, errorStatsDelta, numbersFrom, scriptErrors, serviceEnv, testCluster, v1At } from './helpers.js'
+import { codeIn, errorStats, errorStatsDelta, numbersFrom, scriptErrors, serviceEnv, startServices, testCluster, v1At } from './helpers.js'
 
 /*
  * End to end on the cluster: `npm run start:api` and `npm run start:worker` with REDIS_CLUSTER_NODES, the real SDK
@@ -29,11 +29,7 @@ describe('cluster end to end: the real processes on a Redis Cluster', () => {
     statsBefore = await errorStats()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = serviceEnv(prefix, relay.url, { LOG_LEVEL: 'debug' })
-    worker = startService('worker', 'start:worker', env)
-    const started = await startApi(env)
-    api = started.process
-    url = started.url
-    await worker.waitForLog((l) => l.msg === 'worker started')
+    ;({ api, worker, url } = await startServices(env))
   })
 
   after(async () => {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Cluster } from 'ioredis'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
-import { startApi, startService, type ServiceProcess } from '../helpers/processes.js'
+import type { ServiceProcess } from '../helpers/processes.js'
 import { deletePrefix, randomPrefix } from '../helpers/redis.js'
 import { eventually, TEST_PROJECT, TEST_TOKEN } from '../helpers/worker.js'
-import { clusterPorts, healCluster, keyslot, killNode, nodeClient, numbersFrom, primaryOfSlot, serviceEnv, testCluster, v1At } from './helpers.js'
+import { clusterPorts, healCluster, keyslot, killNode, nodeClient, numbersFrom, primaryOfSlot, serviceEnv, startServices, testCluster, v1At } from './helpers.js'
 
 /*
  * Failover: the primary that holds the queue's slot is SIGKILLed while requests keep coming. Its replica takes over
@@ -45,11 +45,7 @@ describe('failover: a primary dies while requests keep coming', () => {
     cluster = await testCluster()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = serviceEnv(prefix, relay.url)
-    worker = startService('worker', 'start:worker', env)
-    const started = await startApi(env)
-    api = started.process
-    url = started.url
-    await worker.waitForLog((l) => l.msg === 'worker started')
+    ;({ api, worker, url } = await startServices(env))
   })
 
   after(async () => {

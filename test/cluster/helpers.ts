@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Cluster, Redis } from 'ioredis'
 import { TEST_API_KEY } from '../helpers/constants.js'
-import { relayServiceEnv } from '../helpers/processes.js'
+import { relayServiceEnv, startApi, startService, type ServiceProcess } from '../helpers/processes.js'
 
 /*
  * What the cluster suites share: where the cluster is (REDIS_CLUSTER_NODES, set by scripts/with-cluster.sh), a test
@@ -150,6 +150,22 @@ export function serviceEnv(prefix: string, relayUrl: string, extra: Record<strin
     IP_SENDS_PER_HOUR: '0',
     GLOBAL_SENDS_PER_HOUR: '0',
     ...extra,
+  }
+}
+
+/** Starts the real worker and API processes on the cluster; resolves once the API answers and the worker took the queue. */
+export async function startServices(env: Record<string, string>): Promise<{ api: ServiceProcess; worker: ServiceProcess; url: string }> {
+  const worker = startService('worker', 'start:worker', env)
+  let api: ServiceProcess | undefined
+  try {
+    const started = await startApi(env)
+    api = started.process
+    await worker.waitForLog((l) => l.msg === 'worker started')
+    return { api, worker, url: started.url }
+  } catch (error) {
+    // The caller never gets the processes to stop: do it here.
+    await Promise.allSettled([worker.stop('SIGKILL'), api?.stop('SIGKILL')])
+    throw error
   }
 }
 

@@ -177,19 +177,24 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
   })
 })
 
+/** A sender on its own (no worker) against `relayUrl`. */
+function standaloneSender(relayUrl: string, token = TEST_TOKEN) {
+  return createSignalWireSender({
+    project: TEST_PROJECT,
+    token,
+    host: relayUrl,
+    numbers: [SENDER_NUMBER],
+    context: 'otp',
+    logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
+    onReceipt: () => undefined,
+    onFatal: () => undefined,
+  })
+}
+
 describe('SignalWire sender over many sends', () => {
   test('the SDK client does not keep finished sends (and the codes in them)', async () => {
     const relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
-    const sender = await createSignalWireSender({
-      project: TEST_PROJECT,
-      token: TEST_TOKEN,
-      host: relay.url,
-      numbers: [SENDER_NUMBER],
-      context: 'otp',
-      logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
-      onReceipt: () => undefined,
-      onFatal: () => undefined,
-    })
+    const sender = await standaloneSender(relay.url)
     try {
       const before = sender.sdkTasksHeld()
       assert.notEqual(before, undefined, 'the SDK still keeps its tasks where the sender prunes them')
@@ -215,16 +220,7 @@ describe('SignalWire boot', () => {
     const relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     try {
       await assert.rejects(
-        createSignalWireSender({
-          project: TEST_PROJECT,
-          token: 'wrong-token',
-          host: relay.url,
-          numbers: [SENDER_NUMBER],
-          context: 'otp',
-          logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
-          onReceipt: () => undefined,
-          onFatal: () => undefined,
-        }),
+        standaloneSender(relay.url, 'wrong-token'),
         (err: unknown) => err instanceof SignalWireAuthError && /SIGNALWIRE_PROJECT and SIGNALWIRE_TOKEN/.test(err.message),
       )
     } finally {
