@@ -1,4 +1,4 @@
-import { describe } from 'node:test'
+import { describe } from 'vitest'
 import { flowTests } from './flows.js'
 import { useDemoHarness } from './harness.js'
 import { layoutTests } from './layout.js'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { assertNoProblems, settle, shoot } from './browser.js'
 import { classesOf, demoPage, focusedId, smsCode, textOf, wrongCode } from './demo.js'

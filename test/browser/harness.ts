@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before } from 'node:test'
+import { afterAll, beforeAll } from 'vitest'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
 import type { FakeRelay } from '../fake-relay/server.js'
 import { launchBrowser, newContext, watchPage, type PageProblems } from './browser.js'
@@ -23,7 +23,7 @@ export function useDemoHarness(provider: Provider): DemoHarness {
   let browser: Browser | undefined
   const contexts: BrowserContext[] = []
 
-  before(async () => {
+  beforeAll(async () => {
     const [s, b] = await Promise.allSettled([startStack(provider), launchBrowser()])
     if (s.status === 'fulfilled') stack = s.value
     if (b.status === 'fulfilled') browser = b.value
@@ -31,13 +31,13 @@ export function useDemoHarness(provider: Provider): DemoHarness {
     if (b.status === 'rejected') throw b.reason
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.allSettled(contexts.map((c) => c.close()))
     await Promise.allSettled([browser?.close(), stack?.stop()])
   })
 
   function started(): { stack: Stack; browser: Browser } {
-    assert.ok(stack !== undefined && browser !== undefined, 'before() started the stack and the browser')
+    assert.ok(stack !== undefined && browser !== undefined, 'beforeAll() started the stack and the browser')
     return { stack, browser }
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { assertNoProblems, settle, shoot } from './browser.js'
 import { demoPage, smsCode, textOf } from './demo.js'

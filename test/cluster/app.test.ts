@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { buildTestApp, postForm, type TestApp } from '../helpers/app.js'
 import { eventually, startTestWorker, TEST_PROJECT, TEST_TOKEN, type TestWorker } from '../helpers/worker.js'
@@ -38,7 +38,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
   let w: TestWorker
   let statsBefore: Record<string, number>
 
-  before(async () => {
+  beforeAll(async () => {
     statsBefore = await errorStats()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN, receiptDelayMs: 2 })
     t = await buildTestApp({
@@ -52,7 +52,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
     })
     w = await startTestWorker(t, relay.url, { sendTimeoutMs: 2_000 })
   })
-  after(async () => {
+  afterAll(async () => {
     await w.close()
     await t.close()
     await relay.close()

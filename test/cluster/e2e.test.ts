@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Cluster } from 'ioredis'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
@@ -24,7 +24,7 @@ describe('cluster end to end: the real processes on a Redis Cluster', () => {
   let url: string
   let statsBefore: Record<string, number>
 
-  before(async () => {
+  beforeAll(async () => {
     cluster = await testCluster()
     statsBefore = await errorStats()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
@@ -32,7 +32,7 @@ describe('cluster end to end: the real processes on a Redis Cluster', () => {
     ;({ api, worker, url } = await startServices(env))
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.allSettled([api?.stop(), worker?.stop()])
     try {
       const secrets = [...issuedCodes, ...[formNumber, v1Number].flatMap(numberForms)]

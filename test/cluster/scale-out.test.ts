@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { Queue } from 'bullmq'
 import type { Cluster } from 'ioredis'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
@@ -37,7 +37,7 @@ describe('scale out: two APIs and two workers on the cluster', () => {
   const apis: Array<{ process: ServiceProcess; url: string }> = []
   const workers: ServiceProcess[] = []
 
-  before(async () => {
+  beforeAll(async () => {
     cluster = await testCluster()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = serviceEnv(prefix, relay.url, { SEND_RATE_PER_SECOND: String(RATE), WORKER_LOCK_SECONDS: '3' })
@@ -48,14 +48,14 @@ describe('scale out: two APIs and two workers on the cluster', () => {
     await Promise.all(workers.map((w) => w.waitForLog((l) => l.msg === 'worker started')))
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.allSettled([...apis.map((a) => a.process.stop()), ...workers.map((w) => w.stop())])
     await deletePrefix(cluster, prefix)
     cluster.disconnect()
     await relay.close()
   })
 
-  test('1,000 verifications through both APIs: all delivered, rate held across both workers, one worker killed', async (t) => {
+  test('1,000 verifications through both APIs: all delivered, rate held across both workers, one worker killed', async () => {
     const [apiA, apiB] = apis
     const [workerA, workerB] = workers
     assert.ok(apiA && apiB && workerA && workerB)
@@ -89,10 +89,10 @@ describe('scale out: two APIs and two workers on the cluster', () => {
     // Mid-run: kill worker A outright (no graceful close); its jobs must go to B once their 3 s locks lapse.
     const atKill = relay.messages.length
     await workerA.stop('SIGKILL')
-    t.diagnostic(`rate over ${RATE_WINDOW_S} s with both workers: ${rate}/s (limit ${RATE}/s); sent before the kill: A ${shares[0]}, B ${shares[1]}; SMS at the relay when A was killed: ${atKill}/${TOTAL}`)
+    console.log(`rate over ${RATE_WINDOW_S} s with both workers: ${rate}/s (limit ${RATE}/s); sent before the kill: A ${shares[0]}, B ${shares[1]}; SMS at the relay when A was killed: ${atKill}/${TOTAL}`)
 
     const created = await creating
-    t.diagnostic(`${TOTAL} creates through two APIs, ${CONCURRENT_REQUESTS} at a time: ${createMs} ms (${Math.round((TOTAL * 1000) / createMs)}/s, while both workers sent)`)
+    console.log(`${TOTAL} creates through two APIs, ${CONCURRENT_REQUESTS} at a time: ${createMs} ms (${Math.round((TOTAL * 1000) / createMs)}/s, while both workers sent)`)
     const refused = created.filter((c) => c.status !== 201)
     assert.deepEqual(refused.map((c) => `API ${c.api}: ${c.status} ${c.error ?? ''}`), [], 'every create answered 201')
 
@@ -108,7 +108,7 @@ describe('scale out: two APIs and two workers on the cluster', () => {
     )
     const finished = Date.now()
     const duplicates = [...perNumber.values()].reduce((sum, c) => sum + c - 1, 0)
-    t.diagnostic(`delivered to ${perNumber.size}/${TOTAL} numbers, ${relay.messages.length} SMS, ${duplicates} duplicates; B sent ${sentBy(workerB)} in all; last SMS ${Math.round((finished - first) / 100) / 10} s after the first`)
+    console.log(`delivered to ${perNumber.size}/${TOTAL} numbers, ${relay.messages.length} SMS, ${duplicates} duplicates; B sent ${sentBy(workerB)} in all; last SMS ${Math.round((finished - first) / 100) / 10} s after the first`)
 
     assert.equal(perNumber.size, TOTAL, 'every number got its SMS')
     assert.ok(rate >= RATE * 0.9 && rate <= RATE * 1.1, `rate ${rate}/s is not within 10% of ${RATE}/s`)

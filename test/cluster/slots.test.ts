@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Cluster, Redis } from 'ioredis'
 import { buildTestApp, TEST_SECRET, type TestApp } from '../helpers/app.js'
 import { keysUnder } from '../helpers/redis.js'
@@ -17,12 +17,12 @@ import { clusterNodes, clusterPorts, keyslot, nodeClient, numbersFrom, testClust
 describe('cluster slots: one number, its verifications and its scripts share one slot', () => {
   let node: Redis
 
-  before(() => {
+  beforeAll(() => {
     const [port] = clusterPorts()
     if (port === undefined) throw new Error(`no port in REDIS_CLUSTER_NODES=${clusterNodes()}`)
     node = nodeClient(port)
   })
-  after(() => node.disconnect())
+  afterAll(() => node.disconnect())
 
   test('for 300 numbers: number key, verification key and the keys built inside Lua have one slot', async () => {
     const keys = createKeys('test-slots')
@@ -64,13 +64,13 @@ describe('cluster slots: what the store really wrote', () => {
   let cluster: Cluster
   let node: Redis
 
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ REDIS_CLUSTER_NODES: clusterNodes(), RESEND_COOLDOWN_SECONDS: '0' })
     cluster = await testCluster()
     const [port] = clusterPorts()
     node = nodeClient(port ?? 0)
   })
-  after(async () => {
+  afterAll(async () => {
     node.disconnect()
     cluster.disconnect()
     await t.close()

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
@@ -19,14 +19,14 @@ describe('delivery (e): receipts on the verification', () => {
   let relay: FakeRelay
   let api: ApiClient
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = serviceEnv({ redisUrl: TEST_REDIS_URL, prefix, relayUrl: relay.url })
     const [started] = await Promise.all([startApiProcess(env, 'api', processes), startWorkerProcess(env, 'worker', processes)])
     api = apiClient(started.url)
   })
 
-  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
+  afterAll(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test('delivered, undelivered and failed show as delivery.status, with the reason as delivery.error', async () => {
     const [ok = '', undelivered = '', failed = ''] = [...numbers(5000, 1), '+12015550001', '+12015550002']

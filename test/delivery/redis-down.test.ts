@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix } from '../helpers/redis.js'
@@ -22,7 +22,7 @@ describe('delivery (d): Redis stopped under the API', () => {
   let apiProcess: ServiceProcess | undefined
   let api: ApiClient
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await startRedisServer()
     // The API never talks to the relay; the configuration only has to be a valid production one.
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
@@ -31,7 +31,7 @@ describe('delivery (d): Redis stopped under the API', () => {
     api = apiClient(started.url)
   })
 
-  after(() => tearDown(processes, () => relay, () => redis.destroy()))
+  afterAll(() => tearDown(processes, () => relay, () => redis.destroy()))
 
   test('503 in under a second while Redis is down, 201 again after it returns, same process', async () => {
     const tos = numbers(4000, 60)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix } from '../helpers/redis.js'
@@ -28,7 +28,7 @@ describe('delivery (c): a Redis restart with persistence', () => {
   let apiUrl: string
   let env: Record<string, string>
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await startRedisServer()
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN, sendDelayMs: SEND_DELAY_MS })
     env = serviceEnv({ redisUrl: redis.url, prefix, relayUrl: relay.url, extra: { WORKER_CONCURRENCY: String(CONCURRENCY) } })
@@ -37,7 +37,7 @@ describe('delivery (c): a Redis restart with persistence', () => {
     apiUrl = started.url
   })
 
-  after(() => tearDown(processes, () => relay, () => redis.destroy()))
+  afterAll(() => tearDown(processes, () => relay, () => redis.destroy()))
 
   test('pending verifications and queued jobs survive; every code texted afterwards checks out', async () => {
     // Everything is queued before the worker starts, so most of it is still queued at the restart on any machine.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
@@ -27,7 +27,7 @@ describe('delivery (b): the relay down for 20 s', () => {
   let env: Record<string, string>
   let workerHealth: string
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     env = serviceEnv({ redisUrl: TEST_REDIS_URL, prefix, relayUrl: relay.url })
     const [short, long, worker] = await Promise.all([
@@ -41,7 +41,7 @@ describe('delivery (b): the relay down for 20 s', () => {
     workerHealth = `http://127.0.0.1:${String(listener.port)}/healthz`
   })
 
-  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
+  afterAll(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test('valid codes are texted once the relay returns; codes that expired meanwhile never are', async () => {
     const probe = queueProbe(TEST_REDIS_URL, prefix)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
@@ -25,7 +25,7 @@ describe('delivery (f): SEND_RATE_PER_SECOND across two workers', () => {
   let relay: FakeRelay
   let api: ApiClient
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = serviceEnv({ redisUrl: TEST_REDIS_URL, prefix, relayUrl: relay.url, extra: { SEND_RATE_PER_SECOND: String(RATE) } })
     const [started, ...startedWorkers] = await Promise.all([
@@ -37,7 +37,7 @@ describe('delivery (f): SEND_RATE_PER_SECOND across two workers', () => {
     api = apiClient(started.url)
   })
 
-  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
+  afterAll(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test(`${RATE} ± ${TOLERANCE} SMS per second at the relay with two workers`, async () => {
     const verifications = await api.createAll(numbers(6000, TOTAL), 16)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import type { ServiceProcess } from '../helpers/processes.js'
 import { randomPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
@@ -31,14 +31,14 @@ describe('delivery (a): a worker killed mid-batch', () => {
   let api: ApiClient
   let env: Record<string, string>
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN, sendDelayMs: SEND_DELAY_MS })
     env = serviceEnv({ redisUrl: TEST_REDIS_URL, prefix, relayUrl: relay.url, extra: { WORKER_CONCURRENCY: String(CONCURRENCY) } })
     const started = await startApiProcess(env, 'api', processes)
     api = apiClient(started.url)
   })
 
-  after(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
+  afterAll(() => tearDown(processes, () => relay, () => dropPrefix(prefix)))
 
   test(`SIGKILL while sending: all ${TOTAL} SMS arrive, at most ${CONCURRENCY} twice`, async () => {
     // All 500 are queued before the first worker starts, so it is killed mid-batch however slow the machine is.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { TEST_API_KEY, TEST_PROJECT, TEST_TOKEN } from '../helpers/constants.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
@@ -21,7 +21,7 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
   let worker: ServiceProcess | undefined
   let url: string
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = {
       ...relayServiceEnv(prefix, relay.url),
@@ -38,7 +38,7 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
     }
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([api.stop(), worker?.stop()])
     const redis = testRedis()
     try {

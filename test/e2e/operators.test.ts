@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { TEST_API_KEY, TEST_PROJECT, TEST_TOKEN } from '../helpers/constants.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
@@ -32,7 +32,7 @@ describe('operators: queue dashboard, metrics, health on the real processes', ()
   let code = ''
   const auth = { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` }
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN })
     const env = {
       ...relayServiceEnv(prefix, relay.url),
@@ -74,7 +74,7 @@ describe('operators: queue dashboard, metrics, health on the real processes', ()
     }
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([api.stop(), worker.stop()])
     const redis = testRedis()
     await deletePrefix(redis, prefix)

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { buildTestApp, postForm, type TestApp } from '../helpers/app.js'
 
 const NUMBER = '+12015550123'
 
 describe('form routes (the guide interface)', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ RESEND_COOLDOWN_SECONDS: '0' })
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   async function latestId(number: string): Promise<string> {
     const id = await t.store.latestIdFor(number)
@@ -172,10 +172,10 @@ describe('form routes (the guide interface)', () => {
 
 describe('PUBLIC_ROUTES=false', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ PUBLIC_ROUTES: 'false' })
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   test('the page and the form routes answer 404', async () => {
     for (const path of ['/', '/request-auth', '/validate-auth']) {

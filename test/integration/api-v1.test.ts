@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import type { Verification } from '../../shared/verification.js'
 
@@ -23,10 +23,10 @@ function otherCode(code: string): string {
 
 describe('/v1 verifications', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ RESEND_COOLDOWN_SECONDS: '0' })
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   async function create(to = nextNumber()): Promise<Verification> {
     const res = await t.v1('POST', '/v1/verifications', { to, channel: 'sms' })
@@ -206,10 +206,10 @@ describe('/v1 verifications', () => {
 
 describe('concurrent checks', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ MAX_FAILED_CHECKS_PER_DAY: '1000' })
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   test('50 concurrent checks of the right code approve exactly once', async () => {
     const v = (await (await t.v1('POST', '/v1/verifications', { to: '+12015550301' })).json()) as Verification

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import fc from 'fast-check'
 import { buildTestApp, TEST_API_KEY, type TestApp } from '../helpers/app.js'
 
@@ -116,10 +116,10 @@ function build(r: Req): Request {
 
 describe('property: no input produces a 5xx', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ TRUST_PROXY: 'true', IP_SENDS_PER_HOUR: '1000000', MAX_SENDS_PER_WINDOW: '1000000', RESEND_COOLDOWN_SECONDS: '0' })
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   test(`${RUNS} random requests on every route answer below 500, with the security headers`, async () => {
     const seen = new Map<number, number>()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { serve } from '@hono/node-server'
 import { buildTestApp, postForm, TEST_API_KEY, type TestApp } from '../helpers/app.js'
 import type { Verification } from '../../shared/verification.js'
@@ -11,11 +11,11 @@ const SECURITY_HEADERS = ['content-security-policy', 'x-content-type-options', '
 describe('hostile input', () => {
   let t: TestApp
   let v: Verification
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp({ RESEND_COOLDOWN_SECONDS: '0', MAX_FAILED_CHECKS_PER_DAY: '0', MAX_CHECK_ATTEMPTS: '100' })
     v = (await (await t.v1('POST', '/v1/verifications', { to: '+12015550701' })).json()) as Verification
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   const raw = (path: string, body: string, contentType: string | undefined, extra: Record<string, string> = {}) =>
     t.app.request(path, {

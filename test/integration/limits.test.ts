@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { buildTestApp, postForm, type TestApp } from '../helpers/app.js'
 import type { Verification } from '../../shared/verification.js'
 

@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { buildOpenApiDocument } from '../../api/openapi.js'
 import { docsRoutes } from '../../api/routes/docs.js'
@@ -166,7 +166,7 @@ describe('the OpenAPI document', () => {
 
 describe('the document and the app agree', () => {
   const apps: TestApp[] = []
-  after(async () => {
+  afterAll(async () => {
     for (const t of apps) await t.close()
   })
 
@@ -216,12 +216,12 @@ describe('the document and the app agree', () => {
 
 describe('/openapi.json and /docs', () => {
   let t: TestApp
-  before(async () => {
+  beforeAll(async () => {
     t = await buildTestApp()
     // The lead mounts these in createApp; mounting again here is harmless (the first match answers).
     t.app.route('/', docsRoutes({ publicRoutes: true }))
   })
-  after(async () => t.close())
+  afterAll(async () => t.close())
 
   test('/openapi.json is the document, as JSON', async () => {
     const res = await t.app.request('/openapi.json')
@@ -276,13 +276,13 @@ describe('/openapi.json and /docs', () => {
 /** The same browser test/browser/browser.ts launches. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-describe('/docs in a real browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
+describe.skipIf(!existsSync(CHROMIUM))('/docs in a real browser (skipped when Chromium is not installed)', () => {
   let t: TestApp | undefined
   let server: ServerType | undefined
   let browser: Browser | undefined
   let origin = ''
 
-  before(async () => {
+  beforeAll(async () => {
     const app = (t = await buildTestApp()).app
     app.route('/', docsRoutes({ publicRoutes: true }))
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
@@ -291,7 +291,7 @@ describe('/docs in a real browser', { skip: existsSync(CHROMIUM) ? false : `${CH
     origin = `http://127.0.0.1:${(s.address() as AddressInfo).port}`
     browser = await launchBrowser()
   })
-  after(async () => {
+  afterAll(async () => {
     await browser?.close()
     const s = server
     if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()))

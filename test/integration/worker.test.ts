@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { eventually, SENDER_NUMBER, startTestWorker, TEST_PROJECT, TEST_TOKEN, type TestWorker } from '../helpers/worker.js'
@@ -15,12 +15,12 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
   let t: TestApp
   let w: TestWorker
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: TEST_PROJECT, token: TEST_TOKEN, receiptDelayMs: 2 })
     t = await buildTestApp({ RESEND_COOLDOWN_SECONDS: '0', SEND_ATTEMPTS: '3' })
     w = await startTestWorker(t, relay.url, { sendTimeoutMs: 1_500 })
   })
-  after(async () => {
+  afterAll(async () => {
     await w.close()
     await t.close()
     await relay.close()

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
-import { afterEach, describe, mock, test } from 'node:test'
+import { afterEach, describe, test, vi } from 'vitest'
 import { SEND_BACKOFF_TYPE } from '../../shared/jobs.js'
 import { sendBackoff } from '../../worker/backoff.js'
 import { SendFailure } from '../../worker/senders/sender.js'
 
 /** sendBackoff with Math.random pinned to `random` (0 → −30 %, 0.5 → exact, just under 1 → +30 %). */
 async function delayWith(random: number, attemptsMade: number, err?: Error, type = SEND_BACKOFF_TYPE): Promise<number> {
-  mock.method(Math, 'random', () => random)
+  vi.spyOn(Math, 'random').mockReturnValue(random)
   try {
     return await sendBackoff(attemptsMade, type, err)
   } finally {
-    mock.restoreAll()
+    vi.restoreAllMocks()
   }
 }
 
@@ -22,7 +22,9 @@ const transient = new SendFailure('transient', 'provider_500', 'SignalWire faile
 const unknown = new SendFailure('unknown', 'connection_closed', 'RELAY connection closed')
 
 describe('sendBackoff', () => {
-  afterEach(() => mock.restoreAll())
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
 
   test('the type is the one jobs are queued with', () => {
     assert.equal(SEND_BACKOFF_TYPE, 'sms')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { ConfigError, loadConfig, type Config } from '../../shared/config.js'
 
 const SIGNALWIRE = { SIGNALWIRE_PROJECT: 'project-id', SIGNALWIRE_TOKEN: 'PTtoken', SIGNALWIRE_NUMBER: '+12015550123' }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { createKeys, isVerificationId, newVerificationId, QUEUE_NAME, tagOfDigest, tagOfId } from '../../shared/keys.js'
 import { createSecrets } from '../../shared/secrets.js'
 

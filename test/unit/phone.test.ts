@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { maskPhone, parsePhone } from '../../shared/phone.js'
 
 const US = '+12015550123'

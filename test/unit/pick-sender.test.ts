@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { pickSender } from '../../worker/senders/signalwire.js'
 
 const A = '+12015550101'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { SendFailure, type FailureKind } from '../../worker/senders/sender.js'
 import { classifyRejection } from '../../worker/senders/signalwire-errors.js'
 

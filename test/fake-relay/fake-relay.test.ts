@@ -1,6 +1,6 @@
 // The fake RELAY server exercised by the real, unmodified @signalwire/realtime-api v4 SDK (plus a raw ws client
-// for protocol details the SDK hides). Run: node --import tsx --test test/fake-relay.test.ts
-import { after, before, describe, test } from 'node:test'
+// for protocol details the SDK hides). Run: npx vitest run test/fake-relay
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline'
 import { SignalWire } from '@signalwire/realtime-api'
 import type { AuthError, Messaging, SWClient } from '@signalwire/realtime-api'
 import { WebSocket } from 'ws'
-import { startFakeRelay, type FakeRelay } from './fake-relay/server.js'
+import { startFakeRelay, type FakeRelay } from './server.js'
 
 type Message = Messaging.Message
 
@@ -115,7 +115,7 @@ describe('fake relay with the real SDK', () => {
     return statesOf(id)
   }
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: PROJECT, token: TOKEN })
     client = await withTimeout(connectSdk(relay), 5000, 'SDK connect')
     await client.messaging.listen({
@@ -128,7 +128,7 @@ describe('fake relay with the real SDK', () => {
     })
   })
 
-  after(async () => {
+  afterAll(async () => {
     await client.disconnect()
     for (const extra of extraClients) await extra.disconnect()
     await relay.close()
@@ -302,11 +302,11 @@ describe('fake relay protocol details (raw WebSocket)', () => {
     return c
   }
 
-  before(async () => {
+  beforeAll(async () => {
     relay = await startFakeRelay({ project: PROJECT, token: TOKEN, pingIntervalMs: 50 })
   })
 
-  after(async () => {
+  afterAll(async () => {
     for (const c of raws) c.close()
     await relay.close()
   })
