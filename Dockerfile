@@ -27,6 +27,7 @@ COPY tsconfig*.json ./
 COPY api ./api
 COPY worker ./worker
 COPY shared ./shared
+COPY scripts ./scripts
 RUN npm run build \
  && test -f dist/api/main.js \
  && test -f dist/worker/main.js

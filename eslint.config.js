@@ -1,5 +1,6 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import globals from 'globals'
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'scratch/', 'test-artifacts/'] },
@@ -23,4 +24,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'vitest', name: ['test', 'describe', 'it'] }] }] },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // Browser scripts served as they are (no build step): plain ES2020 for the demo page.
+    files: ['api/pages/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ecmaVersion: 2020, sourceType: 'script', globals: { ...globals.browser }, parserOptions: { projectService: false } },
+  },
 )

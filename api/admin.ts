@@ -4,11 +4,10 @@ import { HonoAdapter } from '@bull-board/hono'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Queue } from 'bullmq'
 import { Hono } from 'hono'
-import { basicAuth } from 'hono/basic-auth'
-import type { Config } from '../shared/config.js'
+import { adminAuth } from '../shared/admin-auth.js'
+import type { Config } from '../shared/config/index.js'
 import type { SendJob } from '../shared/jobs.js'
 import type { ApiMetrics } from '../shared/metrics.js'
-import { safeEqual } from '../shared/secrets.js'
 
 export interface AdminDeps {
   readonly config: Pick<Config, 'admin'>
@@ -25,12 +24,7 @@ export interface AdminDeps {
 export function createAdminApp(deps: AdminDeps & { readonly password: string }): Hono {
   const { config, queue, metrics } = deps
   const app = new Hono()
-  app.use(
-    basicAuth({
-      verifyUser: (user, password) => safeEqual(user, config.admin.user) && safeEqual(password, deps.password),
-      realm: 'sms-two-factor-auth admin',
-    }),
-  )
+  app.use(adminAuth(config.admin, deps.password, 'sms-two-factor-auth admin'))
 
   app.get('/metrics', async (c) => {
     const [own, queues] = await Promise.all([

@@ -1,6 +1,5 @@
 import type { Context } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { header } from './headers.js'
 
 /**
  * The client's IP for the per-IP limit. From the socket, unless TRUST_PROXY is on: then from the last
@@ -9,7 +8,7 @@ import { header } from './headers.js'
  */
 export function clientIp(c: Context, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = header(c, 'x-forwarded-for')
+    const forwarded = c.req.header('x-forwarded-for')
     const last = forwarded?.split(',').at(-1)?.trim()
     if (last !== undefined && last.length > 0 && last.length <= 64) return last
   }

@@ -1,10 +1,9 @@
-import { serve } from '@hono/node-server'
-import { loadConfig, loadDotEnv, ConfigError } from '../shared/config.js'
-import { createSendQueue } from '../shared/jobs.js'
+import { serve, type ServerType } from '@hono/node-server'
+import { boot } from '../shared/boot.js'
 import { createDevOutbox } from '../shared/dev-outbox.js'
+import { createSendQueue } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
-import { createLogger } from '../shared/logger.js'
 import { createApiMetrics } from '../shared/metrics.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
@@ -14,20 +13,7 @@ import { createServices } from './services/create-services.js'
 
 /** The API process: builds every dependency once, serves, and closes them in order on SIGTERM. */
 function main(): void {
-  loadDotEnv()
-  let config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`sms-two-factor-auth api: ${error.message}\n`)
-      process.exit(78)
-    }
-    throw error
-  }
-  const logger = createLogger(config, 'api')
-  if (config.secret.usingDevSecret) logger.warn('SECRET_KEY is not set: using the built-in development key (never do this in production)')
-
+  const { config, logger } = boot('api')
   const now = (): number => Date.now()
   const keys = createKeys(config.redis.keyPrefix)
   const redis = createRedis(config, 'fast')
@@ -37,7 +23,7 @@ function main(): void {
   const secrets = createSecrets(config.secret.key)
   const metrics = createApiMetrics()
   const { verifications } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now })
-  const outbox = !config.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
+  const outbox = !config.runtime.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
   const app = createApp({ config, logger, redis, verifications, metrics, ...(outbox === undefined ? {} : { outbox }) })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
@@ -54,7 +40,7 @@ function main(): void {
   if (admin === undefined) logger.info('admin listener not started: set ADMIN_PASSWORD to enable /admin/queues and /metrics')
   admin?.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.port }, 'admin listener could not start'))
 
-  handleShutdown(logger, config.shutdownTimeoutMs, () => [
+  handleShutdown(logger, config.runtime.shutdownTimeoutMs, () => [
     { name: 'http server', run: () => closeServer(server) },
     { name: 'admin listener', run: async () => (admin === undefined ? undefined : closeServer(admin)) },
     { name: 'queue', run: () => queue.close() },
@@ -63,7 +49,7 @@ function main(): void {
 }
 
 /** Stop accepting connections, let in-flight requests finish, drop idle keep-alive sockets. */
-function closeServer(server: ReturnType<typeof serve>): Promise<void> {
+function closeServer(server: ServerType): Promise<void> {
   return new Promise<void>((resolve) => {
     server.close(() => resolve())
     if ('closeIdleConnections' in server) server.closeIdleConnections()

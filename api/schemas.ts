@@ -2,8 +2,8 @@ import { z } from '@hono/zod-openapi'
 import { DELIVERY_STATUSES, VERIFICATION_STATUSES } from '../shared/verification.js'
 
 /*
- * The /v1 request and response shapes. The same schemas validate requests and describe the API in the OpenAPI
- * document, so the two cannot drift apart.
+ * Shapes more than one endpoint uses: the Verification resource, the error envelope, the form routes' fields. The
+ * same schemas validate requests and describe the API in the OpenAPI document, so the two cannot drift apart.
  */
 
 const phoneInput = z.string().min(1).max(64).openapi({ example: '+12015550123', description: 'E.164, or digits with the country code' })
@@ -106,10 +106,5 @@ export const validateAuthFields = z
   })
   .openapi('ValidateAuthFields')
 
-/** zod issues as one readable sentence for the error envelope. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ')
-}
+/** The JSON answer of a form route's success: `{ "message": "Your code was sent" }`. */
+export const formMessage = z.object({ message: z.string().openapi({ example: 'Your code was sent' }) }).openapi('FormMessage')

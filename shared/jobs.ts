@@ -1,7 +1,8 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { z } from 'zod'
-import type { Config } from './config.js'
-import { isVerificationId, QUEUE_NAME, type Keys } from './keys.js'
+import type { Config } from './config/index.js'
+import { isVerificationId } from './ids.js'
+import { QUEUE_NAME, type Keys } from './keys.js'
 
 /**
  * One job sends one SMS for one send attempt of one verification. The job carries no number and no code: the
@@ -23,9 +24,22 @@ export type SendJob = z.infer<typeof sendJobSchema>
 export const SEND_JOB_NAME = 'send-sms'
 export const SEND_BACKOFF_TYPE = 'sms'
 
-/** One job id per send attempt: adding the same attempt twice is a no-op in BullMQ. */
-export function sendJobId(verificationId: string, attempt: number): string {
+/**
+ * A send attempt's reference, `ver_…-N`: its BullMQ job id (adding the same attempt twice is a no-op), and the tag
+ * on the provider's message that brings the message's receipts back to it.
+ */
+export function sendReference(verificationId: string, attempt: number): string {
   return `${verificationId}-${attempt}`
+}
+
+/** The verification and attempt a reference names, or undefined for anything else (another sender's tag). */
+export function parseSendReference(reference: string): { readonly id: string; readonly attempt: number } | undefined {
+  const dash = reference.lastIndexOf('-')
+  if (dash === -1) return undefined
+  const id = reference.slice(0, dash)
+  const attempt = reference.slice(dash + 1)
+  if (!isVerificationId(id) || !/^[1-9]\d{0,8}$/.test(attempt)) return undefined
+  return { id, attempt: Number(attempt) }
 }
 
 export function sendJobOptions(config: Pick<Config, 'worker'>): JobsOptions {

@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 
 export type { Logger } from 'pino'
 
@@ -7,9 +7,9 @@ export type { Logger } from 'pino'
  * JSON logs (pino). Call sites never pass codes, tokens or full numbers; the redaction list is a second guard for
  * field names that could carry them by mistake.
  */
-export function createLogger(config: Pick<Config, 'logLevel' | 'production'>, service: 'api' | 'worker'): Logger {
+export function createLogger(config: Pick<Config, 'runtime'>, service: 'api' | 'worker'): Logger {
   const options: LoggerOptions = {
-    level: config.logLevel,
+    level: config.runtime.logLevel,
     base: { service },
     redact: {
       paths: ['code', 'auth_code', 'token', 'authorization', '*.code', '*.auth_code', '*.token', '*.authorization', '*.body'],
@@ -17,7 +17,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'production'>, se
     },
   }
   // Pretty output only for a person at a terminal in development; pino-pretty is a dev dependency.
-  if (!config.production && process.stdout.isTTY) {
+  if (!config.runtime.production && process.stdout.isTTY) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
   }
   return pino(options)

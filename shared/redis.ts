@@ -1,5 +1,6 @@
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
+import { settleWithin, withTimeout } from './timeout.js'
 
 /**
  * Two kinds of connection, for two kinds of caller.
@@ -30,9 +31,9 @@ export type RedisClient = Redis | Cluster
  * `REDIS_SENTINEL_NAME`, or `REDIS_CLUSTER_NODES`. Every key the service uses is hash-tagged, so a cluster needs no
  * other change.
  */
-export function createRedis(config: Pick<Config, 'redis' | 'redisTopology'>, role: RedisRole): RedisClient {
+export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole): RedisClient {
   const options = redisOptions(role)
-  const topology = config.redisTopology
+  const topology = config.redis.topology
   switch (topology.kind) {
     case 'single':
       return new Redis(config.redis.url, options)
@@ -60,34 +61,35 @@ export function createRedis(config: Pick<Config, 'redis' | 'redisTopology'>, rol
 /** Resolves once the client is ready, or rejects after `timeoutMs`. */
 export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady)
-      reject(new Error(`Redis did not become ready within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onReady = (): void => {
-      clearTimeout(timer)
-      resolve()
-    }
-    client.once('ready', onReady)
-  })
+  let onReady: (() => void) | undefined
+  try {
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        onReady = resolve
+        client.once('ready', resolve)
+      }),
+      timeoutMs,
+      () => new Error(`Redis did not become ready within ${timeoutMs} ms`),
+    )
+  } finally {
+    if (onReady !== undefined) client.off('ready', onReady)
+  }
 }
 
 /** Closes a client without waiting forever on a Redis that does not answer. */
 export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promise<void> {
   if (client.status === 'end') return
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([
-      client.quit().catch(() => undefined),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs)
-      }),
-    ])
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
-    client.disconnect()
-  }
+  await settleWithin(client.quit(), timeoutMs)
+  client.disconnect()
+}
+
+/** True when Redis answers a PING within `timeoutMs`. */
+export function pingWithin(client: Pick<RedisClient, 'ping'>, timeoutMs: number): Promise<boolean> {
+  return settleWithin(
+    client.ping().then(() => true),
+    timeoutMs,
+    false,
+  )
 }
 
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|OOM|BUSY|NOREPLICAS|MOVED|ASK)\b/

@@ -1,10 +1,9 @@
 import type { Worker } from 'bullmq'
 import { Hono } from 'hono'
-import { basicAuth } from 'hono/basic-auth'
-import type { Config } from '../shared/config.js'
+import { adminAuth } from '../shared/admin-auth.js'
+import type { Config } from '../shared/config/index.js'
 import type { WorkerMetrics } from '../shared/metrics.js'
-import type { RedisClient } from '../shared/redis.js'
-import { safeEqual } from '../shared/secrets.js'
+import { pingWithin, type RedisClient } from '../shared/redis.js'
 
 const PING_TIMEOUT_MS = 1_000
 
@@ -29,15 +28,7 @@ export function createWorkerAdminApp(deps: {
     const connected = deps.providerConnected()
     // Paused while the provider is away is healthy: a restart would not bring the provider back.
     const running = worker !== undefined && (worker.isRunning() || (!connected && worker.isPaused()))
-    let timer: NodeJS.Timeout | undefined
-    const redis = await Promise.race([
-      deps.redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS))),
-    ])
-    clearTimeout(timer)
+    const redis = await pingWithin(deps.redis, PING_TIMEOUT_MS)
     const ok = running && redis
     return c.json(
       { status: ok ? 'ok' : 'unhealthy', running, provider: connected ? 'connected' : 'reconnecting', redis: redis ? 'ok' : 'unreachable' },
@@ -47,13 +38,7 @@ export function createWorkerAdminApp(deps: {
 
   const password = deps.config.admin.password
   if (password !== undefined) {
-    app.use(
-      '/metrics',
-      basicAuth({
-        verifyUser: (user, pass) => safeEqual(user, deps.config.admin.user) && safeEqual(pass, password),
-        realm: 'sms-two-factor-auth worker',
-      }),
-    )
+    app.use('/metrics', adminAuth(deps.config.admin, password, 'sms-two-factor-auth worker'))
   }
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   return app

@@ -1,12 +1,13 @@
 import type { Worker } from 'bullmq'
-import { ConfigError, loadConfig, loadDotEnv, type Config } from '../shared/config.js'
+import { boot } from '../shared/boot.js'
+import type { Config } from '../shared/config/index.js'
 import type { SendJob } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
-import { createLogger, type Logger } from '../shared/logger.js'
+import type { Logger } from '../shared/logger.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
-import { createVerificationStore, type VerificationStore } from '../shared/store/store.js'
+import { createVerificationStore, type VerificationStore } from '../shared/store/verification-store.js'
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
 import { createConsoleSender } from './senders/console.js'
@@ -23,20 +24,7 @@ import { createWorker } from './worker.js'
 
 /** The worker process: one provider client, one BullMQ worker, closed in order on SIGTERM. */
 async function main(): Promise<void> {
-  loadDotEnv()
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`sms-two-factor-auth worker: ${error.message}\n`)
-      process.exit(78)
-    }
-    throw error
-  }
-  const logger = createLogger(config, 'worker')
-  if (config.secret.usingDevSecret) logger.warn('SECRET_KEY is not set: using the built-in development key (never do this in production)')
-
+  const { config, logger } = boot('worker')
   const now = (): number => Date.now()
   const keys = createKeys(config.redis.keyPrefix)
   const redis = createRedis(config, 'queue')
@@ -58,7 +46,7 @@ async function main(): Promise<void> {
   )
   // A taken port must not stop delivery; the failing healthcheck says it instead.
   admin.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.workerPort }, 'worker listener could not start'))
-  handleShutdown(logger, config.shutdownTimeoutMs, () => [
+  handleShutdown(logger, config.runtime.shutdownTimeoutMs, () => [
     // Stop taking jobs and let the ones in flight finish; unfinished ones return to the queue as stalled.
     {
       name: 'worker',

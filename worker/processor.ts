@@ -1,9 +1,9 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq'
-import type { Config } from '../shared/config.js'
+import type { Config } from '../shared/config/index.js'
 import { renderMessage } from '../shared/codes.js'
-import { sendJobId, sendJobSchema, type SendJob } from '../shared/jobs.js'
+import { sendJobSchema, sendReference, type SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
-import type { VerificationStore } from '../shared/store/store.js'
+import type { VerificationStore } from '../shared/store/verification-store.js'
 import { NOT_CONNECTED, SendFailure, type Sender } from './senders/sender.js'
 
 export interface ProcessorDeps {
@@ -57,7 +57,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const body = renderMessage(config.sms.template, claim.code, config.sms.webOtpDomain)
     try {
       const accepted = await sender.send(
-        { to: claim.to, body, reference: sendJobId(data.id, data.attempt) },
+        { to: claim.to, body, reference: sendReference(data.id, data.attempt) },
         Math.min(config.worker.sendTimeoutMs, remaining),
       )
       await store.recordDelivery(data.id, { status: accepted.status, attempt: data.attempt, messageId: accepted.messageId })

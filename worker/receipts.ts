@@ -1,10 +1,9 @@
+import { parseSendReference } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
-import type { VerificationStore } from '../shared/store/store.js'
+import type { VerificationStore } from '../shared/store/verification-store.js'
 import type { DeliveryStatus } from '../shared/verification.js'
 import type { WorkerMetrics } from '../shared/metrics.js'
 import type { DeliveryReceipt } from './senders/sender.js'
-
-const REFERENCE = /^(ver_[a-z2-7]{30})-(\d+)$/
 
 const STATUS: Record<DeliveryReceipt['state'], DeliveryStatus> = {
   queued: 'sending',
@@ -32,10 +31,10 @@ export function createReceiptRecorder(deps: { store: VerificationStore; logger: 
       receipt.state === 'undelivered' || receipt.state === 'failed'
         ? { code: receipt.state, message: (receipt.reason ?? 'no reason given').slice(0, 200) }
         : undefined
-    const match = receipt.reference === undefined ? null : REFERENCE.exec(receipt.reference)
+    const sent = receipt.reference === undefined ? undefined : parseSendReference(receipt.reference)
     let recorded: { readonly createdAt: number } | undefined
-    if (match?.[1] !== undefined && match[2] !== undefined) {
-      recorded = await store.recordDelivery(match[1], { status, attempt: Number(match[2]), messageId: receipt.messageId, ...(error && { error }) })
+    if (sent !== undefined) {
+      recorded = await store.recordDelivery(sent.id, { status, attempt: sent.attempt, messageId: receipt.messageId, ...(error && { error }) })
     } else {
       const id = await store.latestIdFor(receipt.to)
       if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })

@@ -1,6 +1,6 @@
 import { Worker, type Processor } from 'bullmq'
 import type { RedisClient } from '../shared/redis.js'
-import type { Config } from '../shared/config.js'
+import type { Config } from '../shared/config/index.js'
 import { QUEUE_NAME, type Keys } from '../shared/keys.js'
 import type { SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
@@ -8,7 +8,7 @@ import { sendBackoff } from './backoff.js'
 import type { JobOutcome } from './processor.js'
 
 export interface WorkerDeps {
-  readonly config: Pick<Config, 'worker' | 'workerLockMs'>
+  readonly config: Pick<Config, 'worker'>
   /** a `queue`-role connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads */
   readonly connection: RedisClient
   readonly keys: Keys
@@ -27,8 +27,8 @@ export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
     prefix: deps.keys.queuePrefix,
     concurrency: config.worker.concurrency,
     // A job whose worker stops renewing its lock (killed, frozen) goes back to the queue after this long.
-    lockDuration: config.workerLockMs,
-    stalledInterval: Math.max(1_000, Math.floor(config.workerLockMs / 2)),
+    lockDuration: config.worker.lockMs,
+    stalledInterval: Math.max(1_000, Math.floor(config.worker.lockMs / 2)),
     ...(config.worker.ratePerSecond > 0 ? { limiter: { max: config.worker.ratePerSecond, duration: 1_000 } } : {}),
     settings: { backoffStrategy: sendBackoff },
   })

@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { timingSafeEqual } from 'node:crypto'
 import { comparable } from '../../shared/secrets.js'
-import { header as readHeader } from '../headers.js'
 import { ApiError } from '../errors.js'
 
 /**
@@ -15,7 +14,7 @@ export function apiKeyAuth(options: { keys: readonly string[] }): MiddlewareHand
   // Each key's stand-in is computed once, so a request costs one hash whatever the number of keys.
   const keys = options.keys.map(comparable)
   return async function apiKeyAuthMiddleware(c, next) {
-    const header = readHeader(c, 'authorization') ?? ''
+    const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header)
     let ok = false
     if (match?.[1] !== undefined) {

@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from 'hono'
-import { header } from '../headers.js'
 
 const SANE_ID = /^[\w\-=]{1,128}$/
 
@@ -11,7 +10,7 @@ const SANE_ID = /^[\w\-=]{1,128}$/
  */
 export function requestIdentity(generate: () => string): MiddlewareHandler {
   return async function requestIdMiddleware(c, next) {
-    const incoming = header(c, 'x-request-id')
+    const incoming = c.req.header('x-request-id')
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : generate()
     c.set('requestId', id)
     c.header('X-Request-Id', id)

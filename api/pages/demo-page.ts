@@ -5,9 +5,8 @@
  * The forms work without JavaScript: they post as application/x-www-form-urlencoded and the server renders this page
  * again with `result`. With JavaScript, /assets/demo.js sends the same requests with `Accept: application/json` and
  * shows the answers inline. No inline script or style anywhere: the service's Content-Security-Policy forbids them.
+ * The script and styles are demo.js and demo.css beside this file.
  */
-
-export { DEMO_SCRIPT, DEMO_STYLES } from './demo-assets.js'
 
 export interface DemoOutboxEntry {
   /** Recipient, already masked, e.g. +1201*****23 */
@@ -81,12 +80,17 @@ function renderOutboxEntry(entry: DemoOutboxEntry): string {
   ].join('')
 }
 
-function renderOutbox(entries: readonly DemoOutboxEntry[]): string {
+/** The outbox entries, newest first: on the page, and as the page's script reloads them from GET /dev/outbox. */
+export function renderOutboxEntries(entries: readonly DemoOutboxEntry[]): string {
   const newestFirst = [...entries].sort((a, b) => {
     const ta = timeOf(a)
     const tb = timeOf(b)
     return ta === tb ? 0 : ta > tb ? -1 : 1
   })
+  return newestFirst.map(renderOutboxEntry).join('')
+}
+
+function renderOutbox(entries: readonly DemoOutboxEntry[]): string {
   return `
     <section id="outbox" class="card outbox" aria-labelledby="outbox-heading">
       <div class="outbox-header">
@@ -94,8 +98,8 @@ function renderOutbox(entries: readonly DemoOutboxEntry[]): string {
         <button type="button" class="button-secondary" data-outbox-refresh hidden>Refresh</button>
       </div>
       <p class="hint">No SMS provider is configured, so nothing is really sent: the console provider keeps the last messages here so you can read the code. Newest first.</p>
-      <p class="outbox-empty" data-outbox-empty${newestFirst.length > 0 ? ' hidden' : ''}>No messages yet.</p>
-      <ol class="outbox-list" data-outbox-list>${newestFirst.map(renderOutboxEntry).join('')}</ol>
+      <p class="outbox-empty" data-outbox-empty${entries.length > 0 ? ' hidden' : ''}>No messages yet.</p>
+      <ol class="outbox-list" data-outbox-list>${renderOutboxEntries(entries)}</ol>
       <p class="status outbox-note" data-outbox-note role="status" aria-live="polite"></p>
       <noscript><p class="hint"><a href="/">Reload the page</a> to see messages sent since it was shown.</p></noscript>
     </section>`

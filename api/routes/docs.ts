@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 // The package's own path helper, imported alone: its index would evaluate the whole 1.7 MB browser bundle in Node.
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js'
-import type { AppEnv } from '../env.js'
-import { buildOpenApiDocument } from '../openapi.js'
+import type { AppEnv } from '../deps.js'
+import { buildOpenApiDocument } from '../openapi/document.js'
 
 /** A separate file, not an inline script, so script-src stays 'self'. validatorUrl: null keeps the page offline. */
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq'
-import type { Config } from '../../shared/config.js'
+import type { Config } from '../../shared/config/index.js'
 import type { SendJob } from '../../shared/jobs.js'
 
 /** How stale the queue depth may be: one Redis round trip per interval per process, not per request. */

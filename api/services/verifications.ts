@@ -1,17 +1,18 @@
 import type { Queue } from 'bullmq'
-import type { Config } from '../../shared/config.js'
+import type { Config } from '../../shared/config/index.js'
 import { normalizeCode } from '../../shared/codes.js'
-import { isVerificationId } from '../../shared/keys.js'
-import { SEND_JOB_NAME, sendJobId, type SendJob } from '../../shared/jobs.js'
+import { isVerificationId } from '../../shared/ids.js'
+import { SEND_JOB_NAME, sendReference, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
 import type { ApiMetrics } from '../../shared/metrics.js'
 import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
-import type { IdempotencyStore } from '../../shared/store/idempotency.js'
-import type { Reservation, SharedLimitReason, SharedLimits } from '../../shared/store/limits.js'
-import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/store.js'
+import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/verification-store.js'
+import { withTimeout } from '../../shared/timeout.js'
 import type { Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
+import type { IdempotencyStore } from '../idempotency.js'
+import type { Reservation, SharedLimitReason, SharedLimits } from '../limits/shared-limits.js'
 import type { QueueSaturation } from './queue-saturation.js'
 
 export interface VerificationServiceDeps {
@@ -100,7 +101,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       queuedAt: deps.now(),
     }
     try {
-      await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendJobId(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
+      await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendReference(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
     } catch (error) {
       // The verification exists but nothing will send it; say so on it, and let the caller retry.
       logger.error({ requestId: ctx.requestId, verificationId: verification.id, err: error }, 'could not queue the SMS')
@@ -128,7 +129,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       const allowed = config.phone.allowedCountries
       if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
       const type = phone.type ?? 'UNKNOWN'
-      if (!config.abuse.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
+      if (!config.phone.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
 
       if (ctx.idempotencyKey === undefined) return send(phone, ctx)
       const claim = await infra(idempotency.claim('v1:create', ctx.idempotencyKey, phone.e164))
@@ -191,7 +192,6 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
   }
   return instrument(service, metrics)
 }
-
 
 /** Counts what the service decided; kept apart so the flow above reads without it. */
 function instrument(service: VerificationService, metrics: ApiMetrics): VerificationService {
@@ -265,19 +265,5 @@ async function infra<T>(promise: Promise<T>): Promise<T> {
   } catch (error) {
     if (!isRedisUnavailable(error)) throw error
     throw new UnavailableError('Redis is unavailable', { cause: error })
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
   }
 }

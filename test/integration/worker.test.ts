@@ -6,7 +6,7 @@ import { eventually, SENDER_NUMBER, startTestWorker, TEST_PROJECT, TEST_TOKEN, t
 import { createSignalWireSender, SignalWireAuthError } from '../../worker/senders/signalwire.js'
 import { createLogger } from '../../shared/logger.js'
 import { parsePhone } from '../../shared/phone.js'
-import { SEND_JOB_NAME, sendJobId } from '../../shared/jobs.js'
+import { SEND_JOB_NAME, sendReference } from '../../shared/jobs.js'
 import type { Verification } from '../../shared/verification.js'
 import { SendFailure } from '../../worker/senders/sender.js'
 
@@ -50,7 +50,7 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     assert.equal(sms.body, `Your verification code is: ${code}`)
     assert.equal(sms.from, SENDER_NUMBER)
     assert.equal(sms.context, 'otp')
-    assert.deepEqual(sms.tags, [sendJobId(v.id, 1)])
+    assert.deepEqual(sms.tags, [sendReference(v.id, 1)])
     const delivered = await deliveryOf(v.id, 'delivered')
     assert.equal(delivered.delivery.messageId, sms.messageId)
   })
@@ -69,7 +69,7 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     const v = await create('+12015550400')
     const failed = await deliveryOf(v.id, 'failed')
     assert.equal(failed.delivery.error?.code, 'provider_400')
-    const job = await t.queue.getJob(sendJobId(v.id, 1))
+    const job = await t.queue.getJob(sendReference(v.id, 1))
     assert.equal(job?.attemptsMade, 1)
     assert.equal(relay.messages.filter((m) => m.to === '+12015550400').length, 1)
   })
@@ -114,19 +114,19 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     await create('+12015550404')
     w.worker.resume()
     await relay.waitForMessageTo('+12015550404', 10_000)
-    await eventually(async () => ((await t.queue.getJob(sendJobId(v.id, 1)))?.finishedOn ? true : undefined), 5_000, 'first job done')
-    await eventually(async () => ((await t.queue.getJob(sendJobId(v.id, 2)))?.finishedOn ? true : undefined), 5_000, 'second job done')
+    await eventually(async () => ((await t.queue.getJob(sendReference(v.id, 1)))?.finishedOn ? true : undefined), 5_000, 'first job done')
+    await eventually(async () => ((await t.queue.getJob(sendReference(v.id, 2)))?.finishedOn ? true : undefined), 5_000, 'second job done')
     assert.equal(relay.messages.filter((m) => m.to === '+12015550404').length, 1)
-    assert.equal((await t.queue.getJob(sendJobId(v.id, 1)))?.returnvalue, 'superseded')
+    assert.equal((await t.queue.getJob(sendReference(v.id, 1)))?.returnvalue, 'superseded')
   })
 
   test('a job already sent for its attempt is not sent again (idempotent processor)', async () => {
     const v = await create('+12015550405')
     await deliveryOf(v.id, 'delivered')
     // The same attempt queued again under another job id, as a redelivered job would be.
-    await t.queue.add(SEND_JOB_NAME, { id: v.id, attempt: 1, queuedAt: Date.now() }, { jobId: `${sendJobId(v.id, 1)}-again` })
+    await t.queue.add(SEND_JOB_NAME, { id: v.id, attempt: 1, queuedAt: Date.now() }, { jobId: `${sendReference(v.id, 1)}-again` })
     const job = await eventually(async () => {
-      const j = await t.queue.getJob(`${sendJobId(v.id, 1)}-again`)
+      const j = await t.queue.getJob(`${sendReference(v.id, 1)}-again`)
       return j?.finishedOn ? j : undefined
     })
     assert.equal(job.returnvalue, 'already_sent')
@@ -185,7 +185,7 @@ function standaloneSender(relayUrl: string, token = TEST_TOKEN) {
     host: relayUrl,
     numbers: [SENDER_NUMBER],
     context: 'otp',
-    logger: createLogger({ logLevel: 'silent', production: false }, 'worker'),
+    logger: createLogger({ runtime: { logLevel: 'silent', production: false, nodeEnv: 'test', shutdownTimeoutMs: 1_000 } }, 'worker'),
     onReceipt: () => undefined,
     onFatal: () => undefined,
   })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
-import { ConfigError, loadConfig, type Config } from '../../shared/config.js'
+import { ConfigError, loadConfig, type Config } from '../../shared/config/index.js'
 
 const SIGNALWIRE = { SIGNALWIRE_PROJECT: 'project-id', SIGNALWIRE_TOKEN: 'PTtoken', SIGNALWIRE_NUMBER: '+12015550123' }
 const PRODUCTION_SECRET = 's'.repeat(32)
@@ -34,22 +34,30 @@ describe('loadConfig: defaults (API.md)', () => {
 
   test('codes and limits', () => {
     assert.deepEqual(config.codes, { length: 6, ttlSeconds: 600, maxCheckAttempts: 5 })
-    assert.deepEqual(config.limits, { maxSendsPerWindow: 5, sendWindowSeconds: 600, resendCooldownSeconds: 30 })
+    assert.deepEqual(config.limits, {
+      maxSendsPerWindow: 5,
+      sendWindowSeconds: 600,
+      resendCooldownSeconds: 30,
+      maxFailedChecksPerDay: 20,
+      ipSendsPerHour: 20,
+      countrySendsPerHour: {},
+      globalSendsPerHour: 0,
+    })
   })
 
   test('provider, SMS text, phone and worker', () => {
     assert.deepEqual(config.provider, { kind: 'console' })
     assert.equal(config.sms.template, 'Your verification code is: {code}')
     assert.equal(config.sms.webOtpDomain, undefined)
-    assert.deepEqual(config.phone, { allowedCountries: [], defaultCountry: undefined })
-    assert.deepEqual(config.apiKeys, [])
+    assert.deepEqual(config.phone, { allowedCountries: [], defaultCountry: undefined, allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'] })
+    assert.deepEqual(config.auth.apiKeys, [])
     assert.equal(config.worker.concurrency, 50)
     assert.equal(config.worker.ratePerSecond, 0)
-    assert.equal(config.logLevel, 'info')
+    assert.equal(config.runtime.logLevel, 'info')
   })
 
   test('without SECRET_KEY the dev secret is used, and says so', () => {
-    assert.equal(config.production, false)
+    assert.equal(config.runtime.production, false)
     assert.equal(config.secret.usingDevSecret, true)
     assert.ok(config.secret.key.length >= 32)
   })
@@ -91,7 +99,7 @@ describe('loadConfig: values that are read', () => {
     assert.equal(c.http.port, 8080)
     assert.equal(c.codes.length, 8)
     assert.equal(c.http.publicRoutes, false)
-    assert.deepEqual(c.apiKeys, ['a-key', 'b-key'])
+    assert.deepEqual(c.auth.apiKeys, ['a-key', 'b-key'])
     assert.deepEqual(c.phone.allowedCountries, ['US', 'CA'])
     assert.equal(c.phone.defaultCountry, 'GB')
     assert.equal(c.sms.webOtpDomain, 'example.com')
@@ -146,7 +154,7 @@ describe('loadConfig: provider', () => {
 describe('loadConfig: production', () => {
   test('a complete production configuration loads', () => {
     const c = loadConfig({ NODE_ENV: 'production', SECRET_KEY: PRODUCTION_SECRET, ...SIGNALWIRE })
-    assert.equal(c.production, true)
+    assert.equal(c.runtime.production, true)
     assert.equal(c.provider.kind, 'signalwire')
     assert.equal(c.secret.usingDevSecret, false)
   })
@@ -228,7 +236,7 @@ describe('loadConfig: the result is frozen', () => {
     assert.ok(Object.isFrozen(config))
     assert.ok(Object.isFrozen(config.http))
     assert.ok(Object.isFrozen(config.codes))
-    assert.ok(Object.isFrozen(config.apiKeys))
+    assert.ok(Object.isFrozen(config.auth.apiKeys))
     assert.ok(Object.isFrozen(config.provider))
     if (config.provider.kind === 'signalwire') assert.ok(Object.isFrozen(config.provider.numbers))
     else assert.fail('expected the signalwire provider')
@@ -237,9 +245,9 @@ describe('loadConfig: the result is frozen', () => {
   test('writes are refused and change nothing', () => {
     assert.equal(Reflect.set(config.http, 'port', 1), false)
     assert.equal(config.http.port, 3000)
-    assert.equal(Reflect.set(config, 'production', true), false)
-    assert.equal(config.production, false)
-    assert.throws(() => (config.apiKeys as string[]).push('k3'), TypeError)
-    assert.deepEqual(config.apiKeys, ['k1', 'k2'])
+    assert.equal(Reflect.set(config.runtime, 'production', true), false)
+    assert.equal(config.runtime.production, false)
+    assert.throws(() => (config.auth.apiKeys as string[]).push('k3'), TypeError)
+    assert.deepEqual(config.auth.apiKeys, ['k1', 'k2'])
   })
 })

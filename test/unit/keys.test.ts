@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
-import { createKeys, isVerificationId, newVerificationId, QUEUE_NAME, tagOfDigest, tagOfId } from '../../shared/keys.js'
+import { isVerificationId, newVerificationId, tagOfDigest, tagOfId } from '../../shared/ids.js'
+import { createKeys, QUEUE_NAME } from '../../shared/keys.js'
 import { createSecrets } from '../../shared/secrets.js'
 
 const secrets = createSecrets('a-test-secret-key-that-is-long-enough')

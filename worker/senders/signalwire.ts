@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { SignalWire, type SWClient, type SWClientOptions } from '@signalwire/realtime-api'
+import { parseSendReference } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
 import { maskPhone } from '../../shared/phone.js'
+import { settleWithin, withTimeout } from '../../shared/timeout.js'
 import { NOT_CONNECTED, SendFailure, type DeliveryReceipt, type Sender } from './sender.js'
 import { classifyRejection } from './signalwire-errors.js'
 
@@ -101,7 +103,7 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
   const unsubscribe = await client.messaging.listen({
     topics: [options.context],
     onMessageUpdated: (message) => {
-      const reference = message.tags.find((t) => t.startsWith('ver_'))
+      const reference = message.tags.find((t) => parseSendReference(t) !== undefined)
       options.onReceipt({
         messageId: message.id,
         state: message.state,
@@ -120,15 +122,12 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
       if (authFailed !== undefined) throw new SendFailure('transient', 'auth_failed', 'the RELAY client lost its authorization')
       if (!connected) throw new SendFailure('transient', NOT_CONNECTED, 'the RELAY connection is down; nothing was sent')
       const from = pickSender(numbers, sms.to)
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SendFailure('unknown', 'timeout', `no answer from SignalWire within ${timeoutMs} ms`)), timeoutMs)
-      })
       try {
-        const result: unknown = await Promise.race([
+        const result: unknown = await withTimeout(
           client.messaging.send({ from, to: sms.to, body: sms.body, context: options.context, tags: [sms.reference] }),
-          timeout,
-        ])
+          timeoutMs,
+          () => new SendFailure('unknown', 'timeout', `no answer from SignalWire within ${timeoutMs} ms`),
+        )
         const messageId = readMessageId(result)
         if (messageId === undefined) throw new SendFailure('unknown', 'no_message_id', 'SignalWire answered without a message id')
         return { messageId, status: 'sending' }
@@ -137,7 +136,6 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
         logger.warn({ to: maskPhone(sms.to), kind: failure.kind, errorCode: failure.code, reference: sms.reference }, 'send failed')
         throw failure
       } finally {
-        if (timer !== undefined) clearTimeout(timer)
         sendsSincePrune += 1
         if (sendsSincePrune >= PRUNE_SDK_TASKS_EVERY) {
           sendsSincePrune = 0
@@ -170,13 +168,13 @@ const PRUNE_SDK_TASKS_EVERY = 64
 /**
  * SDK trap: @signalwire/core 4.3.x keeps every finished send. Each `execute()` (so each `messaging.send`) runs a
  * saga whose task `BaseComponent._attachWorker` pushes onto the client's `_runningWorkers`, and only `destroy()`
- * empties that list. A finished task holds its request, SMS text and code included, and the answer: about 4 KB per
- * send for the life of the worker (RSS 100 → 400 MB over 20,000 sends), and every code sent still in the heap.
+ * empties that list. A finished task holds its request, SMS text and code included, and the answer, for the life of
+ * the worker: memory that grows with every send, and every code sent still in the heap.
  *
  * This drops the tasks that say they are finished. The SDK only ever cancels the tasks in that list, and cancelling a
  * finished task does nothing, so removing them changes nothing else; running ones (sends in flight, the receipt
  * listener) stay. Anything not shaped as expected is left alone, so a new SDK version makes this a no-op rather than
- * a fault. Measured: heap growth per send 4,100 B → under 100 B; CPU per send unchanged (one pass ≈ 1 µs).
+ * a fault. The worker test "the SDK client does not keep finished sends" and the bench's drain scenario (worker RSS) show it.
  */
 export function pruneFinishedSdkTasks(client: SWClient): void {
   const tasks: unknown = (client as unknown as { _client?: { _runningWorkers?: unknown } })._client?._runningWorkers
@@ -197,12 +195,6 @@ function isFinishedSagaTask(task: unknown): boolean {
   } catch {
     return false
   }
-}
-
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
-  clearTimeout(timer)
 }
 
 /**

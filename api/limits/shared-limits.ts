@@ -1,8 +1,8 @@
-import type { Config } from '../config.js'
-import type { Keys } from '../keys.js'
-import type { RedisClient } from '../redis.js'
-import type { Secrets } from '../secrets.js'
-import { Script } from './script.js'
+import type { Config } from '../../shared/config/index.js'
+import type { Keys } from '../../shared/keys.js'
+import { Script } from '../../shared/lua-script.js'
+import type { RedisClient } from '../../shared/redis.js'
+import type { Secrets } from '../../shared/secrets.js'
 
 /*
  * Send limits shared by many numbers: per client IP, per country and global, each per clock hour.
@@ -27,38 +27,8 @@ export type ReserveResult =
   | { readonly kind: 'reserved'; readonly reservation: Reservation }
   | { readonly kind: 'limited'; readonly reason: SharedLimitReason; readonly retryAfterSeconds: number }
 
-/**
- * KEYS: ip counter, country counter, global counter (always three names; a limit of 0 leaves its key untouched)
- * ARGV: ipLimit, countryLimit, globalLimit, ttlMs
- * Reply: {'ok'} | {'limited', index (1-based)}
- */
-const reserveScript = new Script(
-  'reserve',
-  `
-for i = 1, 3 do
-  local limit = tonumber(ARGV[i])
-  if limit > 0 and (tonumber(redis.call('GET', KEYS[i])) or 0) >= limit then return { 'limited', i } end
-end
-for i = 1, 3 do
-  if tonumber(ARGV[i]) > 0 then
-    redis.call('INCR', KEYS[i])
-    redis.call('PEXPIRE', KEYS[i], ARGV[4])
-  end
-end
-return { 'ok' }
-`,
-)
-
-/** KEYS: the counters to give a place back to. */
-const releaseScript = new Script(
-  'release',
-  `
-for i = 1, #KEYS do
-  if (tonumber(redis.call('GET', KEYS[i])) or 0) > 0 then redis.call('DECR', KEYS[i]) end
-end
-return 1
-`,
-)
+const reserveScript = Script.load(new URL('./reserve-places.lua', import.meta.url))
+const releaseScript = Script.load(new URL('./release-places.lua', import.meta.url))
 
 const REASONS: readonly SharedLimitReason[] = ['ip_window', 'country_window', 'global_window']
 
@@ -66,41 +36,41 @@ export interface SharedLimitsDeps {
   readonly redis: RedisClient
   readonly keys: Keys
   readonly secrets: Secrets
-  readonly config: Pick<Config, 'abuse'>
+  readonly config: Pick<Config, 'limits'>
   readonly now: () => number
 }
 
 export function createSharedLimits(deps: SharedLimitsDeps) {
   const { redis, keys, secrets, config } = deps
-  const abuse = config.abuse
+  const limits = config.limits
 
   function countryLimit(country: string): number {
-    return abuse.countrySendsPerHour[country] ?? abuse.countrySendsPerHour['*'] ?? 0
+    return limits.countrySendsPerHour[country] ?? limits.countrySendsPerHour['*'] ?? 0
   }
 
   return {
     /** Whether any shared limit is configured at all (no Redis step when none is). */
     active(ip: string | undefined): boolean {
-      return (ip !== undefined && abuse.ipSendsPerHour > 0) || Object.keys(abuse.countrySendsPerHour).length > 0 || abuse.globalSendsPerHour > 0
+      return (ip !== undefined && limits.ipSendsPerHour > 0) || Object.keys(limits.countrySendsPerHour).length > 0 || limits.globalSendsPerHour > 0
     },
 
     /** Takes one place under each configured limit, or none if any is full. `ip` only for public routes. */
     async reserve(input: { readonly ip: string | undefined; readonly country: string }): Promise<ReserveResult> {
       const now = deps.now()
       const hour = Math.floor(now / HOUR_MS)
-      const limits = [input.ip === undefined ? 0 : abuse.ipSendsPerHour, countryLimit(input.country), abuse.globalSendsPerHour]
+      const perLimit = [input.ip === undefined ? 0 : limits.ipSendsPerHour, countryLimit(input.country), limits.globalSendsPerHour]
       const counterKeys = [
         keys.ipCounter(input.ip === undefined ? '-' : secrets.digest('ip', input.ip), hour),
         keys.countryCounter(input.country, hour),
         keys.globalCounter(hour),
       ]
-      const reply = await reserveScript.run(redis, counterKeys, [...limits, HOUR_MS + 60_000])
+      const reply = await reserveScript.run(redis, counterKeys, [...perLimit, HOUR_MS + 60_000])
       if (!Array.isArray(reply)) throw new Error('unexpected reserve reply')
       if (reply[0] === 'limited') {
         const reason = REASONS[Number(reply[1]) - 1] ?? 'global_window'
         return { kind: 'limited', reason, retryAfterSeconds: Math.max(1, Math.ceil(((hour + 1) * HOUR_MS - now) / 1000)) }
       }
-      const held = counterKeys.filter((_, i) => (limits[i] ?? 0) > 0)
+      const held = counterKeys.filter((_, i) => (perLimit[i] ?? 0) > 0)
       return {
         kind: 'reserved',
         reservation: {

@@ -1,8 +1,8 @@
-import type { RedisClient } from '../shared/redis.js'
-import type { Config } from '../shared/config.js'
+import type { Config } from '../shared/config/index.js'
+import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { Logger } from '../shared/logger.js'
 import type { ApiMetrics } from '../shared/metrics.js'
-import type { DevOutbox } from '../shared/dev-outbox.js'
+import type { RedisClient } from '../shared/redis.js'
 import type { VerificationService } from './services/verifications.js'
 
 /** What the app is built from; main.ts makes these once, tests make their own. */

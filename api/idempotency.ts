@@ -1,6 +1,6 @@
-import type { Keys } from '../keys.js'
-import type { RedisClient } from '../redis.js'
-import type { Secrets } from '../secrets.js'
+import type { Keys } from '../shared/keys.js'
+import type { RedisClient } from '../shared/redis.js'
+import type { Secrets } from '../shared/secrets.js'
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000

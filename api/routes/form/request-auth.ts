@@ -1,0 +1,53 @@
+import { clientIp } from '../../client-ip.js'
+import { on, type Endpoint } from '../../endpoint.js'
+import { FORM_SENT } from '../../form-text.js'
+import { readFields } from '../../input.js'
+import { requestAuthFields } from '../../schemas.js'
+import type { StartOutcome } from '../../services/verifications.js'
+import { formError, formRoutes, respond, type FormAnswer } from './answer.js'
+
+const routes = formRoutes({
+  path: '/request-auth',
+  name: 'requestAuth',
+  summary: 'Send a code (form interface)',
+  description: 'Texts a code to `number`; while one is pending for that number, the same code is sent again.',
+  fields: requestAuthFields,
+  success: FORM_SENT,
+  errors: ['invalid_request', 'invalid_phone_number', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
+})
+
+function answer(outcome: StartOutcome): FormAnswer {
+  switch (outcome.kind) {
+    case 'sent':
+      return { status: 200, text: FORM_SENT }
+    case 'invalid_phone_number':
+    case 'country_not_allowed':
+    case 'number_type_not_allowed':
+      return formError(outcome.kind)
+    case 'limited':
+      return formError('rate_limited', { details: { reason: outcome.reason }, retryAfterSeconds: outcome.retryAfterSeconds })
+    case 'queue_saturated':
+      return formError('queue_saturated', { retryAfterSeconds: 30 })
+    case 'idempotency_in_progress':
+    case 'idempotency_mismatch':
+      // The form routes take no Idempotency-Key.
+      throw new Error(`unexpected outcome ${outcome.kind}`)
+  }
+}
+
+/** `/request-auth`, the original guide's "text me a code": GET or POST, field `number`. */
+export const requestAuth: Endpoint = {
+  routes,
+  surface: 'public',
+  mount(app, deps) {
+    for (const route of routes) {
+      on(app, route, async (c) => {
+        const fields = await readFields(c)
+        const number = fields.number ?? ''
+        const ip = clientIp(c, deps.config.http.trustProxy) ?? 'unknown'
+        const outcome = await deps.verifications.start(number, { requestId: c.get('requestId'), ip })
+        return respond(c, deps, 'request', number, answer(outcome))
+      })
+    }
+  },
+}

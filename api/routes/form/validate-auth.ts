@@ -1,0 +1,53 @@
+import { on, type Endpoint } from '../../endpoint.js'
+import { FORM_APPROVED } from '../../form-text.js'
+import { readFields } from '../../input.js'
+import { validateAuthFields } from '../../schemas.js'
+import type { CheckOutcome } from '../../services/verifications.js'
+import { formError, formRoutes, respond, type FormAnswer } from './answer.js'
+
+const routes = formRoutes({
+  path: '/validate-auth',
+  name: 'validateAuth',
+  summary: 'Check a code (form interface)',
+  description:
+    '`403` for a wrong, unknown, expired, canceled or used code; once the attempts are used up every try is `429`, the right code included.',
+  fields: validateAuthFields,
+  success: FORM_APPROVED,
+  errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'rate_limited', 'unavailable'],
+})
+
+function answer(outcome: CheckOutcome): FormAnswer {
+  switch (outcome.kind) {
+    case 'approved':
+      return { status: 200, text: FORM_APPROVED }
+    case 'invalid_phone_number':
+      return formError('invalid_phone_number')
+    case 'malformed_code':
+    case 'not_found':
+    case 'wrong':
+      return formError('forbidden')
+    case 'limited':
+      return formError('rate_limited', { details: { reason: outcome.reason }, retryAfterSeconds: outcome.retryAfterSeconds })
+    case 'not_pending':
+      // Once the attempts are used up every try is 429, the right code included; other ended states are 403.
+      return outcome.verification.status === 'max_attempts_reached'
+        ? formError('rate_limited', { details: { reason: 'max_attempts_reached' } })
+        : formError('forbidden', { details: { status: outcome.verification.status } })
+  }
+}
+
+/** `/validate-auth`, the original guide's "check my code": GET or POST, fields `number` and `auth_code`. */
+export const validateAuth: Endpoint = {
+  routes,
+  surface: 'public',
+  mount(app, deps) {
+    for (const route of routes) {
+      on(app, route, async (c) => {
+        const fields = await readFields(c)
+        const number = fields.number ?? ''
+        const outcome = await deps.verifications.check({ to: number }, fields.auth_code ?? '')
+        return respond(c, deps, 'validate', number, answer(outcome))
+      })
+    }
+  },
+}

@@ -1,0 +1,251 @@
+import { z } from 'zod'
+import { bool, hostPorts, int, list, oneOf, optionalText, setting, text } from './settings.js'
+
+/*
+ * Every setting of the service, once: its variable, its default and its meaning, in sections. `Config` is this
+ * schema's output type. example.env and the README's table are written from it (npm run settings), and a test
+ * checks them and docker-compose.yml against it.
+ */
+
+/** libphonenumber-js number types, plus UNKNOWN for valid numbers whose type its metadata cannot tell. */
+export const NUMBER_TYPES = [
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'FIXED_LINE',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+  'UNKNOWN',
+] as const
+
+/** Used when SECRET_KEY is not set, outside production only; the processes warn at boot. */
+export const DEV_SECRET = 'dev-only-secret-key-do-not-use-in-production'
+
+const E164 = /^\+[1-9]\d{6,14}$/
+const SAFE_NAME = { regex: /^[A-Za-z0-9_.-]{1,64}$/, message: 'letters, digits, dot, dash or underscore' }
+
+const runtime = z
+  .object({
+    nodeEnv: setting('NODE_ENV', oneOf(['development', 'production', 'test'], 'development'), 'development, production or test; production requires SECRET_KEY and refuses the console provider'),
+    logLevel: setting('LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'), 'pino level: fatal, error, warn, info, debug, trace, silent'),
+    shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', int(10_000, 100, 120_000), 'how long a process may take to stop after SIGTERM before it exits anyway (ms)'),
+  })
+  .transform((r) => ({ ...r, production: r.nodeEnv === 'production' }))
+
+const http = z.object({
+  port: setting('PORT', int(3000, 0, 65535), 'public HTTP port of the API'),
+  host: setting('HOST', text('0.0.0.0'), 'interface the API listens on'),
+  publicRoutes: setting('PUBLIC_ROUTES', bool(true), 'serve the demo page / and the form routes /request-auth and /validate-auth'),
+  corsOrigins: setting(
+    'CORS_ORIGINS',
+    list().refine((l) => l.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com'),
+    'browser origins allowed to call /v1 (CORS), e.g. https://app.example.com; empty: CORS closed',
+  ),
+  trustProxy: setting('TRUST_PROXY', bool(false), 'take the client IP from X-Forwarded-For (only behind a proxy you run, which overwrites that header)'),
+})
+
+const redis = z
+  .object({
+    url: setting(
+      'REDIS_URL',
+      text('redis://127.0.0.1:6379', { regex: /^rediss?:\/\//, message: 'must start with redis:// or rediss://' }),
+      'Redis connection',
+    ),
+    keyPrefix: setting(
+      'KEY_PREFIX',
+      text('2fa', { regex: /^[A-Za-z0-9_.-]{1,48}$/, message: 'letters, digits, dot, dash or underscore (no braces or colons)' }),
+      'prefix of every Redis key and of the queues',
+    ),
+    clusterNodes: setting('REDIS_CLUSTER_NODES', hostPorts(), 'a Redis Cluster instead of REDIS_URL: host:port,host:port,…'),
+    sentinels: setting('REDIS_SENTINELS', hostPorts(), 'Redis Sentinel instead of REDIS_URL: the sentinels, host:port,…'),
+    sentinelName: setting('REDIS_SENTINEL_NAME', optionalText(), 'with REDIS_SENTINELS: the monitored primary’s name'),
+  })
+  .transform(({ url, keyPrefix, clusterNodes, sentinels, sentinelName }) => ({
+    url,
+    keyPrefix,
+    topology:
+      clusterNodes.length > 0
+        ? ({ kind: 'cluster', nodes: clusterNodes } as const)
+        : sentinels.length > 0
+          ? ({ kind: 'sentinel', sentinels, name: sentinelName ?? '' } as const)
+          : ({ kind: 'single' } as const),
+  }))
+
+const secret = z
+  .object({
+    key: setting('SECRET_KEY', optionalText(), 'key material for hashing and sealing codes and naming numbers in Redis; at least 32 characters in production (openssl rand -base64 48)', { secret: true }),
+  })
+  .transform(({ key }) => ({ key: key ?? DEV_SECRET, usingDevSecret: key === undefined }))
+
+const auth = z.object({
+  apiKeys: setting('API_KEYS', list(), 'comma-separated bearer keys for /v1 (several at once, to rotate); none: every /v1 call is 401', { secret: true }),
+})
+
+const provider = z
+  .object({
+    kind: setting('SMS_PROVIDER', z.enum(['signalwire', 'console']).optional(), 'signalwire or console (logs the SMS); default: signalwire when SIGNALWIRE_PROJECT is set, else console'),
+    project: setting('SIGNALWIRE_PROJECT', optionalText(), 'SignalWire project id'),
+    token: setting('SIGNALWIRE_TOKEN', optionalText(), 'SignalWire API token', { secret: true }),
+    numbers: setting(
+      'SIGNALWIRE_NUMBER',
+      list().refine((l) => l.every((n) => E164.test(n)), 'every number must be E.164, e.g. +12015550123'),
+      'sender number, E.164; a comma-separated list is a pool and each recipient keeps its sender',
+    ),
+    space: setting('SIGNALWIRE_SPACE', optionalText(), 'your space host, e.g. example.signalwire.com'),
+    host: setting('SIGNALWIRE_HOST', optionalText(), 'RELAY host for the SDK (ws://127.0.0.1:9500 for the fake relay in test/); empty: SignalWire’s'),
+    context: setting('SIGNALWIRE_CONTEXT', text('otp', SAFE_NAME), 'RELAY context (topic) the worker sends with and listens on for delivery receipts'),
+  })
+  .transform(({ kind, ...signalwire }) =>
+    (kind ?? (signalwire.project !== undefined ? 'signalwire' : 'console')) === 'signalwire'
+      ? // The cross-field rules guarantee project, token and a number for the signalwire provider.
+        ({ kind: 'signalwire', ...signalwire, project: signalwire.project ?? '', token: signalwire.token ?? '' } as const)
+      : ({ kind: 'console' } as const),
+  )
+
+const codes = z.object({
+  length: setting('CODE_LENGTH', int(6, 4, 10), 'digits per code, 4-10'),
+  ttlSeconds: setting('CODE_TTL_SECONDS', int(600, 10, 86_400), 'how long a code is valid (seconds)'),
+  maxCheckAttempts: setting('MAX_CHECK_ATTEMPTS', int(5, 1, 100), 'wrong codes allowed per verification'),
+})
+
+const sms = z.object({
+  template: setting(
+    'SMS_TEMPLATE',
+    text('Your verification code is: {code}').refine((v) => v.includes('{code}'), 'must contain {code}'),
+    'message text; {code} is replaced by the code',
+  ),
+  webOtpDomain: setting(
+    'WEBOTP_DOMAIN',
+    optionalText().refine((v) => v === undefined || /^[a-z0-9.-]+(:\d+)?$/i.test(v), 'a host name such as example.com'),
+    'when set, the SMS ends with "@<domain> #<code>" so browsers and phones can fill the code in (WebOTP)',
+  ),
+})
+
+const limits = z.object({
+  maxSendsPerWindow: setting('MAX_SENDS_PER_WINDOW', int(5, 1, 1_000_000), 'sends to one number per window'),
+  sendWindowSeconds: setting('SEND_WINDOW_SECONDS', int(600, 1, 86_400 * 7), 'the window of MAX_SENDS_PER_WINDOW (seconds)'),
+  resendCooldownSeconds: setting('RESEND_COOLDOWN_SECONDS', int(30, 0, 86_400), 'minimum gap between two sends to one number (seconds)'),
+  maxFailedChecksPerDay: setting('MAX_FAILED_CHECKS_PER_DAY', int(20, 0, 1_000_000), 'wrong codes per number per day, across verifications (new codes do not reset it); 0: no budget'),
+  ipSendsPerHour: setting('IP_SENDS_PER_HOUR', int(20, 0, 10_000_000), 'sends per client IP per hour on the public form routes; 0: no limit'),
+  countrySendsPerHour: setting(
+    'COUNTRY_SENDS_PER_HOUR',
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const perCountry: Record<string, number> = {}
+        for (const part of (v ?? '').split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+          const m = /^([A-Za-z]{2}|\*):(\d{1,9})$/.exec(part)
+          if (m?.[1] === undefined || m[2] === undefined) {
+            ctx.addIssue({ code: 'custom', message: `"${part}" is not COUNTRY:LIMIT (e.g. US:1000,*:50)` })
+            return z.NEVER
+          }
+          perCountry[m[1].toUpperCase()] = Number(m[2])
+        }
+        return perCountry
+      }),
+    'per-country hourly send limits, e.g. US:1000,*:50 (* is every country not named); empty: no limit',
+  ),
+  globalSendsPerHour: setting('GLOBAL_SENDS_PER_HOUR', int(0, 0, 1_000_000_000), 'hourly cap on all sends, a spend limit; 0: no cap', { shownDefault: '' }),
+})
+
+const phone = z.object({
+  allowedCountries: setting(
+    'ALLOWED_COUNTRIES',
+    list()
+      .transform((l) => l.map((c) => c.toUpperCase()))
+      .refine((l) => l.every((c) => /^[A-Z]{2}$/.test(c)), 'ISO 3166 alpha-2 codes, e.g. US,CA'),
+    'ISO 3166 alpha-2 countries that may receive codes, e.g. US,CA; empty: all',
+  ),
+  defaultCountry: setting(
+    'DEFAULT_COUNTRY',
+    optionalText()
+      .transform((v) => v?.toUpperCase())
+      .refine((v) => v === undefined || /^[A-Z]{2}$/.test(v), 'an ISO 3166 alpha-2 code, e.g. US'),
+    'region for numbers typed without a country code, e.g. US; empty: numbers carry their country code',
+  ),
+  allowedNumberTypes: setting(
+    'ALLOWED_NUMBER_TYPES',
+    list()
+      .transform((l) => (l.length === 0 ? ['MOBILE', 'FIXED_LINE_OR_MOBILE'] : l.map((t) => t.toUpperCase())))
+      .refine((l) => l.every((t) => (NUMBER_TYPES as readonly string[]).includes(t)), `each one of ${NUMBER_TYPES.join(', ')}`),
+    `number types that may receive codes: ${NUMBER_TYPES.join(', ')}`,
+    { shownDefault: 'MOBILE,FIXED_LINE_OR_MOBILE' },
+  ),
+})
+
+const worker = z
+  .object({
+    concurrency: setting('WORKER_CONCURRENCY', int(50, 1, 10_000), 'jobs in flight per worker process'),
+    ratePerSecond: setting('SEND_RATE_PER_SECOND', int(0, 0, 100_000), 'messages per second across all workers (your provider’s MPS); 0: unlimited'),
+    sendTimeoutMs: setting('SEND_TIMEOUT_MS', int(10_000, 100, 120_000), 'time limit of one send (ms); never beyond the code’s expiry'),
+    sendAttempts: setting('SEND_ATTEMPTS', int(10, 1, 100), 'tries per SMS before it is recorded as failed (backing off exponentially, with jitter)'),
+    lockSeconds: setting('WORKER_LOCK_SECONDS', int(30, 2, 3_600), 'how long a job may go without its worker’s heartbeat before another worker takes it (seconds)'),
+  })
+  .transform(({ lockSeconds, ...rest }) => ({ ...rest, lockMs: lockSeconds * 1000 }))
+
+const admin = z.object({
+  port: setting('ADMIN_PORT', int(3001, 0, 65535), 'the API’s admin listener: queue dashboard /admin/queues and Prometheus /metrics'),
+  host: setting('ADMIN_HOST', text('127.0.0.1'), 'interface of the admin listeners'),
+  user: setting('ADMIN_USER', text('admin'), 'basic-auth user of the admin listeners'),
+  password: setting('ADMIN_PASSWORD', optionalText(), 'basic-auth password of the admin listeners; none: no admin listener', { secret: true }),
+  readOnly: setting('ADMIN_READ_ONLY', bool(true), 'the queue dashboard cannot retry, remove or promote jobs unless this is false'),
+  workerPort: setting('WORKER_ADMIN_PORT', int(3002, 0, 65535), 'the worker’s own listener: /healthz and /metrics'),
+})
+
+/** The sections, in the order example.env and the README show them. */
+export const sections = { runtime, http, redis, secret, auth, provider, codes, sms, limits, phone, worker, admin }
+
+/** Section titles for example.env and the README. */
+export const SECTION_TITLES: Record<keyof typeof sections, string> = {
+  runtime: 'Runtime',
+  http: 'HTTP',
+  redis: 'Redis',
+  secret: 'Secrets',
+  auth: 'Access',
+  provider: 'SMS provider',
+  codes: 'Codes',
+  sms: 'Message',
+  limits: 'Limits',
+  phone: 'Phone numbers',
+  worker: 'Worker',
+  admin: 'Operators',
+}
+
+export const configSchema = z.object(sections)
+
+/** The parsed configuration: the schema's output, frozen at load (and read-only to the type checker too). */
+export type Config = DeepReadonly<z.output<typeof configSchema>>
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+
+/** Rules that span several variables, over the raw values, so a bad single variable never hides them. */
+export function crossFieldIssues(value: (name: string) => string | undefined): string[] {
+  const issues: string[] = []
+  const production = value('NODE_ENV') === 'production'
+  const secretKey = value('SECRET_KEY')
+  if (production && (secretKey === undefined || secretKey.length < 32)) {
+    issues.push('SECRET_KEY: required, at least 32 characters, when NODE_ENV=production')
+  } else if (secretKey !== undefined && secretKey.length < 16) {
+    issues.push('SECRET_KEY: at least 16 characters (32 or more in production)')
+  }
+  const providerKind = value('SMS_PROVIDER') ?? (value('SIGNALWIRE_PROJECT') !== undefined ? 'signalwire' : 'console')
+  if (providerKind === 'console' && production) issues.push('SMS_PROVIDER: the console provider is refused when NODE_ENV=production')
+  if (providerKind === 'signalwire') {
+    for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN', 'SIGNALWIRE_NUMBER']) {
+      if (value(name) === undefined) issues.push(`${name}: required with SMS_PROVIDER=signalwire`)
+    }
+  }
+  if (value('REDIS_CLUSTER_NODES') !== undefined && value('REDIS_SENTINELS') !== undefined) {
+    issues.push('REDIS_SENTINELS: give either REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both')
+  }
+  if (value('REDIS_SENTINELS') !== undefined && value('REDIS_SENTINEL_NAME') === undefined) {
+    issues.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary name)')
+  }
+  return issues
+}

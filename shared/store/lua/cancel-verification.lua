@@ -1,0 +1,26 @@
+--[[
+  Cancels a pending verification. Field names: shared/store/verification-record.ts.
+
+  KEYS[1] the verification's hash
+  ARGV[1] now (ms)
+  ARGV[2] how long an ended verification is kept (ms)
+
+  Reply: { 'not_found' } | { 'canceled' | 'not_pending', field, value, ... }
+]]
+local key = KEYS[1]
+local now, retain = tonumber(ARGV[1]), tonumber(ARGV[2])
+
+--- @include "append-record"
+
+local v = redis.call('HMGET', key, 's', 'xt')
+if not v[1] then return { 'not_found' } end
+local outcome = 'not_pending'
+if v[1] == 'pending' and now >= tonumber(v[2]) then
+  redis.call('HSET', key, 's', 'expired', 'ut', v[2])
+  redis.call('PEXPIRE', key, retain)
+elseif v[1] == 'pending' then
+  redis.call('HSET', key, 's', 'canceled', 'ut', now)
+  redis.call('PEXPIRE', key, retain)
+  outcome = 'canceled'
+end
+return appendRecord({ outcome }, key)
