@@ -1,6 +1,6 @@
 // HTTP control API (/__relay/*) for processes that cannot import the fake relay module.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isRelayScenario } from './scenarios.js'
+import { isCallScenario, isRelayScenario } from './scenarios.js'
 import type { FakeRelay } from './server.js'
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -29,6 +29,36 @@ function parseQuery(search: string): Map<string, string> {
   return query
 }
 
+/** A non-negative number from the query: undefined when absent, null when malformed. */
+function msParam(query: ReadonlyMap<string, string>, key: string): number | undefined | null {
+  const raw = query.get(key)
+  if (raw === undefined) return undefined
+  const ms = Number(raw)
+  return raw.trim() === '' || !Number.isFinite(ms) || ms < 0 ? null : ms
+}
+
+/**
+ * `?ringMs=<ms>&playbackMs=<ms>`, either or both (`&to=<number>` makes ringMs apply to that number only);
+ * nothing changes unless every given value is valid.
+ */
+function setCallTiming(relay: FakeRelay, query: ReadonlyMap<string, string>, res: ServerResponse): void {
+  const ringMs = msParam(query, 'ringMs')
+  const playbackMs = msParam(query, 'playbackMs')
+  if (ringMs === null || playbackMs === null || (ringMs === undefined && playbackMs === undefined)) {
+    reply(res, 400, { ok: false, error: 'expected ?ringMs=<ms>&playbackMs=<ms> (either or both, non-negative), optional &to=<number>' })
+    return
+  }
+  const to = query.get('to')
+  if (ringMs !== undefined) relay.setRingTime(ringMs, to === '' ? undefined : to)
+  if (playbackMs !== undefined) relay.setPlaybackDuration(playbackMs)
+  reply(res, 200, {
+    ok: true,
+    ...(ringMs === undefined ? {} : { ringMs }),
+    ...(playbackMs === undefined ? {} : { playbackMs }),
+    ...(to === undefined || to === '' ? {} : { to }),
+  })
+}
+
 export function handleControlRequest(relay: FakeRelay, req: IncomingMessage, res: ServerResponse): void {
   // The request body is never needed; drain it so keep-alive connections stay usable.
   req.resume()
@@ -44,6 +74,9 @@ export function handleControlRequest(relay: FakeRelay, req: IncomingMessage, res
       return
     case 'GET /__relay/messages':
       reply(res, 200, relay.messages)
+      return
+    case 'GET /__relay/calls':
+      reply(res, 200, relay.calls)
       return
     case 'POST /__relay/reset':
       relay.reset()
@@ -71,6 +104,20 @@ export function handleControlRequest(relay: FakeRelay, req: IncomingMessage, res
       reply(res, 200, { ok: true, ms })
       return
     }
+    case 'POST /__relay/call-scenario': {
+      const to = query.get('to')
+      const scenario = query.get('scenario')
+      if (to === undefined || to === '' || !isCallScenario(scenario)) {
+        reply(res, 400, { ok: false, error: 'expected ?to=<E.164 number>&scenario=<CallScenario>' })
+        return
+      }
+      relay.setCallScenario(to, scenario)
+      reply(res, 200, { ok: true, to, scenario })
+      return
+    }
+    case 'POST /__relay/call-timing':
+      setCallTiming(relay, query, res)
+      return
     default:
       if (path.startsWith('/__relay/')) {
         reply(res, 404, { ok: false, error: `no route ${route}` })

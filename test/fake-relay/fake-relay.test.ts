@@ -7,39 +7,12 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { SignalWire } from '@signalwire/realtime-api'
 import type { AuthError, Messaging, SWClient } from '@signalwire/realtime-api'
-import { WebSocket } from 'ws'
+import { PROJECT, RawClient, TOKEN, eventually, innerParams, isRecord, outcome, withTimeout } from './harness.js'
 import { startFakeRelay, type FakeRelay } from './server.js'
 
 type Message = Messaging.Message
 
-const PROJECT = 'test-project'
-const TOKEN = 'test-token'
 const FROM = '+12015550100'
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
-
-function outcome(promise: Promise<unknown>): Promise<Outcome> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  )
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 function connectSdk(relay: FakeRelay, token = TOKEN, onAuthError?: (error: AuthError) => void): Promise<SWClient> {
   return SignalWire({
@@ -49,55 +22,6 @@ function connectSdk(relay: FakeRelay, token = TOKEN, onAuthError?: (error: AuthE
     logLevel: 'silent',
     ...(onAuthError === undefined ? {} : { listen: { onAuthError } }),
   })
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** A bare WebSocket client that records every frame, for checks below the SDK. */
-class RawClient {
-  readonly frames: Record<string, unknown>[] = []
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data, isBinary) => {
-      if (isBinary || !(data instanceof Buffer)) return // the relay only sends single text frames
-      const parsed: unknown = JSON.parse(data.toString('utf8'))
-      if (isRecord(parsed)) this.frames.push(parsed)
-    })
-  }
-
-  static async open(url: string): Promise<RawClient> {
-    const socket = new WebSocket(url)
-    const client = new RawClient(socket)
-    await once(socket, 'open')
-    return client
-  }
-
-  send(frame: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify({ jsonrpc: '2.0', ...frame }))
-  }
-
-  async next(match: (frame: Record<string, unknown>) => boolean, ms = 2000): Promise<Record<string, unknown>> {
-    let found: Record<string, unknown> | undefined
-    await eventually(() => (found = this.frames.find(match)) !== undefined, ms, 'raw frame')
-    if (found === undefined) throw new Error('unreachable')
-    return found
-  }
-
-  async connect(project = PROJECT, token = TOKEN): Promise<Record<string, unknown>> {
-    this.send({ id: 'connect-1', method: 'signalwire.connect', params: { authentication: { project, token } } })
-    return this.next((f) => f.id === 'connect-1')
-  }
-
-  close(): void {
-    this.socket.terminate()
-  }
-}
-
-function innerParams(frame: Record<string, unknown>): Record<string, unknown> {
-  const outer = frame.params
-  if (!isRecord(outer) || !isRecord(outer.params)) throw new Error(`not an event: ${JSON.stringify(frame)}`)
-  return outer.params
 }
 
 describe('fake relay with the real SDK', () => {
@@ -322,7 +246,7 @@ describe('fake relay protocol details (raw WebSocket)', () => {
     assert.match(String(connected.result.protocol), /^signalwire_/)
 
     c.send({ id: 'ack-only', result: {} })
-    c.send({ id: 'nope', method: 'calling.dial', params: {} })
+    c.send({ id: 'nope', method: 'calling.record', params: {} })
     const unknown = await c.next((f) => f.id === 'nope')
     assert.ok(isRecord(unknown.error) && unknown.error.code === -32601)
     assert.equal(
@@ -414,7 +338,8 @@ describe('fake relay protocol details (raw WebSocket)', () => {
 })
 
 test('CLI prints one JSON line with the port and exits on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-relay/main.ts', '--port', '0'], {
+  const args = ['--import', 'tsx', 'test/fake-relay/main.ts', '--port', '0', '--ring-ms', '10', '--playback-ms', '10']
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {
@@ -424,6 +349,7 @@ test('CLI prints one JSON line with the port and exits on SIGTERM', async () => 
     assert.ok(isRecord(ready) && typeof ready.port === 'number')
     assert.equal(ready.url, `ws://127.0.0.1:${ready.port}`)
     assert.deepEqual(await (await fetch(`http://127.0.0.1:${ready.port}/__relay/health`)).json(), { ok: true })
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${ready.port}/__relay/calls`)).json(), [])
     child.kill('SIGTERM')
     const exitEvent: unknown[] = await withTimeout(once(child, 'exit'), 5000, 'CLI exit')
     assert.equal(exitEvent[0], 0)

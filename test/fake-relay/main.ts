@@ -20,6 +20,8 @@ async function main(): Promise<void> {
       'send-delay-ms': { type: 'string' },
       'receipt-delay-ms': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
+      'ring-ms': { type: 'string' },
+      'playback-ms': { type: 'string' },
       'no-receipts': { type: 'boolean', default: false },
     },
     strict: true,
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
     sendDelayMs: numberOption('send-delay-ms', values['send-delay-ms']),
     receiptDelayMs: numberOption('receipt-delay-ms', values['receipt-delay-ms']),
     pingIntervalMs: numberOption('ping-interval-ms', values['ping-interval-ms']),
+    ringMs: numberOption('ring-ms', values['ring-ms']),
+    playbackMs: numberOption('playback-ms', values['playback-ms']),
     receipts: !values['no-receipts'],
   }
   const relay = await startFakeRelay(options)

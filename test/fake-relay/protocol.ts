@@ -86,3 +86,8 @@ export function stringArrayParam(params: JsonObject, key: string): string[] | un
   if (!Array.isArray(value)) return undefined
   return value.filter((item): item is string => typeof item === 'string')
 }
+
+export function numberParam(params: JsonObject, key: string): number | undefined {
+  const value = params[key]
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}

@@ -1,4 +1,4 @@
-// How the fake relay answers one messaging.send, chosen by the destination number.
+// How the fake relay answers one messaging.send or plays out one calling.dial, chosen by the destination number.
 
 export type RelayScenario = 'ok' | 'reject400' | 'undelivered' | 'failed' | 'noReply' | 'drop' | 'rpcError'
 
@@ -62,4 +62,31 @@ export function stateSequence(scenario: RelayScenario): StateStep[] {
 /** Scenarios whose send is answered with a message_id. */
 export function isAccepted(scenario: RelayScenario): boolean {
   return scenario === 'ok' || scenario === 'undelivered' || scenario === 'failed'
+}
+
+// ── Voice ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+// How the fake relay plays out one calling.dial, chosen by the destination number (RELAY.md §7).
+
+export type CallScenario = 'answered' | 'busy' | 'noAnswer' | 'hangupDuringPlay' | 'playError'
+
+export const CALL_SCENARIOS: readonly CallScenario[] = ['answered', 'busy', 'noAnswer', 'hangupDuringPlay', 'playError']
+
+export function isCallScenario(value: unknown): value is CallScenario {
+  return typeof value === 'string' && (CALL_SCENARIOS as readonly string[]).includes(value)
+}
+
+// Mnemonics from the SIP codes (486 Busy Here, 408 Request Timeout, 487 Request Terminated, 415 Unsupported Media).
+// These only apply to calling.dial, so they never change what an SMS to the same number does.
+const CALL_BY_LAST_FOUR: Readonly<Record<string, CallScenario>> = {
+  '0486': 'busy',
+  '0408': 'noAnswer',
+  '0487': 'hangupDuringPlay',
+  '0415': 'playError',
+}
+
+export function callScenarioForNumber(toNumber: string, overrides: ReadonlyMap<string, CallScenario>): CallScenario {
+  const override = overrides.get(toNumber)
+  if (override !== undefined) return override
+  const lastFour = toNumber.replace(/\D/g, '').slice(-4)
+  return CALL_BY_LAST_FOUR[lastFour] ?? 'answered'
 }

@@ -1,4 +1,4 @@
-// A fake SignalWire RELAY server (messaging only) that the real @signalwire/realtime-api v4 SDK connects to.
+// A fake SignalWire RELAY server (messaging and outbound voice) that the real @signalwire/realtime-api v4 SDK connects to.
 // Protocol notes: /work/shared/RELAY.md. One node:http server carries both the WebSocket and the /__relay control API.
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
@@ -21,9 +21,11 @@ import {
   stringParam,
   type JsonObject,
 } from './protocol.js'
-import { isAccepted, scenarioForNumber, stateSequence, type RelayScenario } from './scenarios.js'
+import { isAccepted, scenarioForNumber, stateSequence, type CallScenario, type RelayScenario } from './scenarios.js'
+import { DEFAULT_PLAYBACK_MS, DEFAULT_RING_MS, VoiceCalls, type CallLink, type ReceivedCall } from './voice.js'
 
-export type { RelayScenario } from './scenarios.js'
+export type { CallScenario, RelayScenario } from './scenarios.js'
+export type { CallState, PlayedTts, ReceivedCall } from './voice.js'
 
 export interface FakeRelayOptions {
   port?: number
@@ -33,6 +35,10 @@ export interface FakeRelayOptions {
   receiptDelayMs?: number
   receipts?: boolean
   pingIntervalMs?: number
+  /** How long a dialled call rings before it is answered (default 20 ms); see setRingTime(). */
+  ringMs?: number
+  /** How long one calling.play plays before `finished` (default 50 ms); see setPlaybackDuration(). */
+  playbackMs?: number
 }
 
 export interface ReceivedMessage {
@@ -51,12 +57,22 @@ export interface FakeRelay {
   readonly url: string
   readonly port: number
   readonly messages: ReceivedMessage[]
+  /** Every calling.dial, in arrival order; each entry is updated in place as the call progresses. */
+  readonly calls: ReceivedCall[]
   readonly connections: number
   readonly connectCount: number
   setScenario(to: string, scenario: RelayScenario): void
+  setCallScenario(to: string, scenario: CallScenario): void
   setSendDelay(ms: number): void
+  /** Ring time for every number, or only for calls to `to`. */
+  setRingTime(ms: number, to?: string): void
+  setPlaybackDuration(ms: number): void
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>
   waitForMessageTo(to: string, timeoutMs?: number): Promise<ReceivedMessage>
+  waitForCalls(count: number, timeoutMs?: number): Promise<ReceivedCall[]>
+  waitForCallTo(to: string, timeoutMs?: number): Promise<ReceivedCall>
+  /** The first call to `to` that has reached the `ended` state. */
+  waitForCallEnded(to: string, timeoutMs?: number): Promise<ReceivedCall>
   stop(): Promise<void>
   start(): Promise<void>
   close(): Promise<void>
@@ -76,6 +92,8 @@ interface Connection {
   /** The project this socket authenticated as, echoed in event envelopes. */
   project: string
   pingTimer?: NodeJS.Timeout
+  /** Sends calling.* events on this socket while it is live. */
+  readonly link: CallLink
 }
 
 interface Waiter {
@@ -92,6 +110,7 @@ class FakeRelayServer implements FakeRelay {
   private readonly waiters = new Set<Waiter>()
   private readonly overrides = new Map<string, RelayScenario>()
   private readonly spaceId = randomUUID()
+  private readonly voice: VoiceCalls
   private received: ReceivedMessage[] = []
   private sendDelayMs: number
   private answered = 0
@@ -101,6 +120,10 @@ class FakeRelayServer implements FakeRelay {
   constructor(private readonly options: FakeRelayOptions) {
     this.boundPort = options.port ?? 0
     this.sendDelayMs = options.sendDelayMs ?? 0
+    this.voice = new VoiceCalls(
+      { schedule: (ms, fn) => this.schedule(ms, fn), changed: () => this.checkWaiters() },
+      { ringMs: options.ringMs ?? DEFAULT_RING_MS, playbackMs: options.playbackMs ?? DEFAULT_PLAYBACK_MS },
+    )
     this.http = createServer((req, res) => handleControlRequest(this, req, res))
     this.http.on('upgrade', (req, socket, head) => {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws))
@@ -119,6 +142,10 @@ class FakeRelayServer implements FakeRelay {
     return this.received
   }
 
+  get calls(): ReceivedCall[] {
+    return this.voice.calls
+  }
+
   get connections(): number {
     return this.live.size
   }
@@ -131,16 +158,29 @@ class FakeRelayServer implements FakeRelay {
     this.overrides.set(to, scenario)
   }
 
+  setCallScenario(to: string, scenario: CallScenario): void {
+    this.voice.setScenario(to, scenario)
+  }
+
   setSendDelay(ms: number): void {
     this.sendDelayMs = Math.max(0, ms)
   }
 
-  /** Clears recorded messages, per-number overrides and any setSendDelay() change. */
+  setRingTime(ms: number, to?: string): void {
+    this.voice.setRingTime(ms, to)
+  }
+
+  setPlaybackDuration(ms: number): void {
+    this.voice.setPlaybackDuration(ms)
+  }
+
+  /** Clears recorded messages and calls, per-number overrides and any setSendDelay()/timing change. */
   reset(): void {
     // A fresh array, so callers holding the old one keep a consistent snapshot.
     this.received = []
     this.overrides.clear()
     this.sendDelayMs = this.options.sendDelayMs ?? 0
+    this.voice.reset()
   }
 
   waitForMessages(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedMessage[]> {
@@ -153,6 +193,20 @@ class FakeRelayServer implements FakeRelay {
 
   waitForMessageTo(to: string, timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedMessage> {
     return this.waitFor(`a message to ${to}`, () => this.received.find((m) => m.to === to), timeoutMs)
+  }
+
+  waitForCalls(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedCall[]> {
+    const calls = (): ReceivedCall[] => this.voice.calls
+    return this.waitFor(`${count} call(s)`, () => (calls().length >= count ? [...calls()] : undefined), timeoutMs)
+  }
+
+  waitForCallTo(to: string, timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedCall> {
+    return this.waitFor(`a call to ${to}`, () => this.voice.calls.find((c) => c.to === to), timeoutMs)
+  }
+
+  waitForCallEnded(to: string, timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedCall> {
+    const ended = (): ReceivedCall | undefined => this.voice.calls.find((c) => c.to === to && c.state === 'ended')
+    return this.waitFor(`an ended call to ${to}`, ended, timeoutMs)
   }
 
   async start(): Promise<void> {
@@ -209,20 +263,27 @@ class FakeRelayServer implements FakeRelay {
       }
       const timer = setTimeout(() => {
         this.waiters.delete(waiter)
-        const seen = this.received.map((m) => `${m.to} (${m.scenario})`).join(', ')
-        reject(
-          new Error(
-            `fake relay: timed out after ${timeoutMs} ms waiting for ${what}; ` +
-              `received ${this.received.length} message(s)${seen === '' ? '' : `: ${seen}`}`,
-          ),
-        )
+        reject(new Error(`fake relay: timed out after ${timeoutMs} ms waiting for ${what}; ${this.describeSeen()}`))
       }, timeoutMs)
       if (!waiter.check()) this.waiters.add(waiter)
     })
   }
 
+  private describeSeen(): string {
+    const seen = this.received.map((m) => `${m.to} (${m.scenario})`).join(', ')
+    const calls = this.voice.calls.map((c) => `${c.to} (${c.scenario}, ${c.state})`).join(', ')
+    return (
+      `received ${this.received.length} message(s)${seen === '' ? '' : `: ${seen}`}` +
+      (calls === '' ? '' : `; ${this.voice.calls.length} call(s): ${calls}`)
+    )
+  }
+
   private record(message: ReceivedMessage): void {
     this.received.push(message)
+    this.checkWaiters()
+  }
+
+  private checkWaiters(): void {
     for (const waiter of this.waiters) {
       if (waiter.check()) this.waiters.delete(waiter)
     }
@@ -234,6 +295,7 @@ class FakeRelayServer implements FakeRelay {
       protocol: `signalwire_${randomUUID()}_${randomUUID()}`,
       authenticated: false,
       project: '',
+      link: { emit: (eventType, params) => this.emitEvent(conn, eventType, params) },
     }
     this.live.add(conn)
     socket.on('message', (data, isBinary) => {
@@ -256,6 +318,19 @@ class FakeRelayServer implements FakeRelay {
 
   private sendTo(conn: Connection, frame: string): void {
     if (conn.socket.readyState === WebSocket.OPEN) conn.socket.send(frame)
+  }
+
+  /** Like later(), but always asynchronous and cancellable: voice replies must precede their events. */
+  private schedule(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, Math.max(0, ms))
+    this.timers.add(timer)
+    return () => {
+      clearTimeout(timer)
+      this.timers.delete(timer)
+    }
   }
 
   private later(ms: number, fn: () => void): void {
@@ -297,6 +372,15 @@ class FakeRelayServer implements FakeRelay {
       case 'messaging.send':
         this.onSend(conn, id, params)
         return
+      case 'calling.dial':
+        this.sendTo(conn, resultFrame(id, this.voice.dial(params, conn.link)))
+        return
+      case 'calling.play':
+        this.sendTo(conn, resultFrame(id, this.voice.play(params, conn.link)))
+        return
+      case 'calling.end':
+        this.sendTo(conn, resultFrame(id, this.voice.end(params, conn.link)))
+        return
       default:
         this.sendTo(conn, errorFrame(id, RPC_METHOD_NOT_FOUND, `Method not found: ${method}`))
     }
@@ -327,7 +411,7 @@ class FakeRelayServer implements FakeRelay {
           project_id: project,
           project,
           space_id: this.spaceId,
-          scopes: ['messaging'],
+          scopes: ['messaging', 'calling'],
           resource: randomUUID(),
         },
         protocol: conn.protocol,
@@ -380,6 +464,12 @@ class FakeRelayServer implements FakeRelay {
     stateSequence(message.scenario).forEach((step, index) => {
       this.later(gap * (index + 1), () => this.emitState(conn, message, step.state, step.reason))
     })
+  }
+
+  /** A calling.* event; like messaging events it goes only to a live socket (events have no context). */
+  private emitEvent(conn: Connection, eventType: string, params: JsonObject): void {
+    if (!this.live.has(conn)) return
+    this.sendTo(conn, eventFrame({ eventType, protocol: conn.protocol, projectId: conn.project, spaceId: this.spaceId, params }))
   }
 
   private emitState(conn: Connection, message: ReceivedMessage, state: string, reason: string | undefined): void {
