@@ -11,6 +11,7 @@ import { createRedis } from '../../shared/redis.js'
 import { createSecrets, type Secrets } from '../../shared/secrets.js'
 import type { VerificationStore } from '../../shared/store/verification-store.js'
 import assert from 'node:assert/strict'
+import { serviceContract } from './contract.js'
 import { numberForms, plaintextLeaks } from './leaks.js'
 import { deletePrefix, dumpValues, keysUnder, randomPrefix, TEST_REDIS_URL } from './redis.js'
 
@@ -96,14 +97,14 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
       if (code === undefined) throw new Error('sealed value has no code')
       return code
     },
-    v1(method, path, body, headers = {}) {
-      return Promise.resolve(
-        app.request(path, {
-          method,
-          headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json', ...headers },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-      )
+    async v1(method, path, body, headers = {}) {
+      const res = await app.request(path, {
+        method,
+        headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      await serviceContract.check(method, path, res)
+      return res
     },
     async close() {
       await queue.close()
@@ -128,12 +129,12 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 /** POST a form body to a route of the app. */
-export function postForm(app: TestApp['app'], path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-  return Promise.resolve(
-    app.request(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(fields).toString(),
-    }),
-  )
+export async function postForm(app: TestApp['app'], path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  })
+  await serviceContract.check('POST', path, res)
+  return res
 }

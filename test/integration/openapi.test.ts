@@ -10,6 +10,7 @@ import { docsRoutes } from '../../api/routes/docs.js'
 import { checkResultSchema, errorSchema, verificationSchema } from '../../api/schemas.js'
 import { assertNoProblems, launchBrowser, watchPage } from '../browser/browser.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { serviceContract } from '../helpers/contract.js'
 
 /** The parts of the document these tests read. */
 interface Operation {
@@ -211,6 +212,18 @@ describe('the document and the app agree', () => {
     assert.equal(missing.status, 400)
     documented('post', '/v1/verifications', missing)
     errorSchema.parse(await missing.json())
+  })
+
+  // Every in-process request of the suites (t.v1, postForm, the fuzz test) is held to the contract; here it is
+  // shown to catch what it must: an undeclared status, an error code its status does not declare.
+  test('the contract check catches an answer the route does not declare', () => {
+    const err = (code: string) => ({ error: { code, message: 'x', requestId: 'r' } })
+    assert.equal(serviceContract.problem('POST', '/v1/verifications/check', 404, err('not_found')), undefined)
+    assert.match(serviceContract.problem('POST', '/v1/verifications/check', 403, err('country_not_allowed')) ?? '', /does not declare/)
+    assert.match(serviceContract.problem('GET', '/v1/verifications/ver_x', 409, err('not_pending')) ?? '', /does not declare/)
+    assert.match(serviceContract.problem('POST', '/v1/verifications', 409, err('not_pending')) ?? '', /declares idempotency_conflict/)
+    assert.match(serviceContract.problem('POST', '/validate-auth', 403, err('country_not_allowed')) ?? '', /declares forbidden/)
+    assert.equal(serviceContract.problem('POST', '/validate-auth', 403, err('forbidden')), undefined)
   })
 })
 
