@@ -63,9 +63,9 @@ export function contractOf(doc: ContractDocument): Contract {
 
 function errorCodeOf(body: unknown): string | undefined {
   if (body === null || typeof body !== 'object' || !('error' in body)) return undefined
-  const error = (body).error
+  const error = body.error
   if (error === null || typeof error !== 'object' || !('code' in error)) return undefined
-  const code = (error).code
+  const code = error.code
   return typeof code === 'string' ? code : undefined
 }
 
