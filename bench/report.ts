@@ -66,11 +66,12 @@ export function writeResults(path: string, report: Report): void {
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`)
 }
 
-export function performanceMarkdown(report: Report): string {
+/** bench/results.md: this run's tables and profiles (not committed; bench/PERFORMANCE.md quotes a run and explains it). */
+export function resultsMarkdown(report: Report): string {
   const missed = [...report.http.filter((r) => r.met === false), ...report.metrics.filter((r) => r.met === false)]
-  return `# Performance
+  return `# Bench results
 
-Latest \`npm run bench\` on ${machineLine(report.machine)}; ${report.settings.connections} connections,
+\`npm run bench\` on ${machineLine(report.machine)}; ${report.settings.connections} connections,
 ${report.settings.seconds} s per HTTP run${report.settings.quick ? ' (BENCH_QUICK=1: shortened run)' : ''}, ${report.wallSeconds} s wall time in all.
 The machine is shared and was busy with other work, so absolute figures are noisy; compare the ratios, which are
 measured against a hello-world Hono server in the same run.
@@ -115,8 +116,8 @@ under a random \`KEY_PREFIX\` that it deletes afterwards. Every limit is set out
 from a \`redis-server\` of the bench's own (with its own API, relay and worker) when one is installed, so that other
 users of the shared Redis cannot move \`used_memory\`. Closed-loop runs use autocannon; the fixed-rate runs use a
 steady open-loop schedule in the same load process (autocannon's rate limit sends each second's quota in one burst).
-Results go to stdout and
-\`bench/results.json\`; this file is rewritten. \`node --import tsx bench/cpuprofile.ts <file.cpuprofile>\` summarises
+Results go to stdout,
+\`bench/results.json\` and this file, both rewritten by every run and not committed. \`node --import tsx bench/cpuprofile.ts <file.cpuprofile>\` summarises
 any CPU profile (\`BENCH_KEEP=1\` keeps the run's temporary directory, profile included).
 `
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: builds, starts the service and its fakes, measures, prints a table, writes
-// bench/results.json and bench/PERFORMANCE.md, and removes everything it started or stored, also on Ctrl-C.
+// bench/results.json and bench/results.md (neither committed), and removes everything it started or stored, also on Ctrl-C.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,7 +14,7 @@ import { NumberCursor } from './numbers.js'
 import { startPrivateRedis } from './private-redis.js'
 import { ProcessGroup, freePort } from './processes.js'
 import { benchQueue, benchRedis, deletePrefix } from './redis-tools.js'
-import { httpTable, machineLine, metricTable, performanceMarkdown, writeResults, type Machine, type Report } from './report.js'
+import { httpTable, machineLine, metricTable, resultsMarkdown, writeResults, type Machine, type Report } from './report.js'
 import { discardQueued } from './scenarios/common.js'
 import { drain, drainRows, type DrainFigures } from './scenarios/delivery.js'
 import { baseline, checks, createLadder, createV1, formRequest } from './scenarios/http.js'
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     if (profiles.worker !== undefined) process.stdout.write(`\nWorker CPU profile while draining (c=${best.concurrency}):\n${formatSummary(profiles.worker)}\n`)
     process.stdout.write(`\nwall time ${report.wallSeconds} s\n`)
     writeResults(join(root, 'bench', 'results.json'), report)
-    writeFileSync(join(root, 'bench', 'PERFORMANCE.md'), performanceMarkdown(report))
+    writeFileSync(join(root, 'bench', 'results.md'), resultsMarkdown(report))
   } finally {
     await cleanup()
   }

@@ -1,4 +1,4 @@
-import { randomBytesPooled } from './random.js'
+import { randomBytes } from 'node:crypto'
 import { base32 } from './secrets.js'
 
 /*
@@ -21,7 +21,7 @@ export function tagOfId(id: string): string {
 }
 
 export function newVerificationId(numberDigest: string): string {
-  return `ver_${tagOfDigest(numberDigest)}${base32(randomBytesPooled(16))}`
+  return `ver_${tagOfDigest(numberDigest)}${base32(randomBytes(16))}`
 }
 
 export function isVerificationId(value: string): boolean {

@@ -18,21 +18,6 @@ const allowedCharacters = /^[+0-9 ().-]+$/
  * region, not merely possible.
  */
 export function parsePhone(input: string, defaultCountry?: string): ParsedPhone | undefined {
-  if (input.length === 0 || input.length > 40) return undefined
-  // The same numbers come back within minutes (a request, then its check): remember recent answers.
-  const cacheKey = `${defaultCountry ?? ''}|${input}`
-  const cached = recent.get(cacheKey)
-  if (cached !== undefined) return cached === null ? undefined : cached
-  const parsed = parseUncached(input, defaultCountry)
-  if (recent.size >= CACHE_SIZE) recent.clear()
-  recent.set(cacheKey, parsed ?? null)
-  return parsed
-}
-
-const CACHE_SIZE = 10_000
-const recent = new Map<string, ParsedPhone | null>()
-
-function parseUncached(input: string, defaultCountry: string | undefined): ParsedPhone | undefined {
   if (input.length === 0 || input.length > 40 || !allowedCharacters.test(input)) return undefined
   const digits = input.replace(/[^0-9+]/g, '')
   if (digits.lastIndexOf('+') > 0) return undefined

@@ -1,5 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
-import { randomBytesPooled } from './random.js'
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /**
  * Everything derived from SECRET_KEY. Three independent sub-keys (HKDF), so that a digest that names a phone
@@ -61,7 +60,7 @@ export function createSecrets(secretKey: string): Secrets {
       return createHmac('sha256', hashKey).update(`${bucket}:${code}`).digest().subarray(0, 16).toString('base64url')
     },
     seal(verificationId, plaintext) {
-      const iv = randomBytesPooled(12)
+      const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', sealKey, iv)
       cipher.setAAD(Buffer.from(verificationId))
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js'
  *
  * While RELAY is down a job cannot be sent. Without this gate every queued job would be fetched, claimed, refused by
  * the sender and put back every second or two: work for the worker and for Redis that grows with the backlog and
- * competes with the API for the shared Redis (the bench showed API p99 up to 4× during an outage). Paused, the
+ * competes with the API for the shared Redis (the bench's "relay down" row compares API p99 with a healthy relay). Paused, the
  * worker leaves the backlog waiting in the queue, and only the jobs that were in flight when the connection dropped
  * go back, once. Local to this process: other workers with a live connection keep sending.
  *
