@@ -18,7 +18,7 @@ export function createLogger(config: Pick<Config, 'runtime'>, service: 'api' | '
   }
   // Pretty output only for a person at a terminal in development; pino-pretty is a dev dependency.
   if (!config.runtime.production && process.stdout.isTTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', messageFormat: '{service}: {msg}' } } })
   }
   return pino(options)
 }
