@@ -8,6 +8,7 @@ import { FORM_ERROR_TEXT } from './form-text.js'
 import { wantsJson } from './input.js'
 import { apiKeyAuth } from './middleware/api-key.js'
 import { bodySizeLimit } from './middleware/body-size.js'
+import { refuseCrossSite } from './middleware/cross-site.js'
 import { requestIdentity } from './middleware/request-id.js'
 import { requestLog } from './middleware/request-log.js'
 import { securityHeaders } from './middleware/security-headers.js'
@@ -34,6 +35,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
   app.use(bodySizeLimit(MAX_BODY_BYTES))
   app.route('/', docsRoutes({ publicRoutes: config.http.publicRoutes }))
+  if (config.http.publicRoutes) {
+    const sameSiteOnly = refuseCrossSite({ allowedOrigins: config.http.corsOrigins })
+    for (const path of FORM_PATHS) app.use(path, sameSiteOnly)
+  }
 
   if (config.http.corsOrigins.length > 0) {
     // Before the key check, so a browser's preflight (which carries no key) is answered.

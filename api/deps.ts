@@ -3,6 +3,7 @@ import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { Logger } from '../shared/logger.js'
 import type { ApiMetrics } from '../shared/metrics.js'
 import type { RedisClient } from '../shared/redis.js'
+import type { BuiltInServices } from '../shared/services.js'
 import type { VerificationService } from './services/verifications.js'
 
 /** What the app is built from; main.ts makes these once, tests make their own. */
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** for /readyz */
   readonly redis: Pick<RedisClient, 'ping'>
   readonly verifications: VerificationService
+  /** the default service (/v1) and the public routes' own */
+  readonly builtInServices: BuiltInServices
   readonly metrics: ApiMetrics
   /** development with the console provider only: the demo page shows the last messages "sent" */
   readonly outbox?: DevOutbox

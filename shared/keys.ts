@@ -1,12 +1,13 @@
-import { tagOfDigest, tagOfId } from './ids.js'
+import { tagOfId } from './ids.js'
 
 /**
  * Every Redis key the service uses is built here.
  *
- * Store keys live under one hash tag per *number bucket*: `{prefix}:{tag}:n:{digest}` for a number's state and
- * `{prefix}:{tag}:v:{id}` for each verification of it. The tag is the first four characters of the number's keyed
- * digest, and a verification id carries the same four characters (ids.ts), so every script that touches a number
- * and its verifications stays in one Redis Cluster slot, whether it starts from the number or from the id.
+ * Store keys live under one hash tag per *number bucket*: `{prefix}:{tag}:n:{digest}` for a number's state in one
+ * service and `{prefix}:{tag}:v:{id}` for each verification of it. The tag is the first four characters of the
+ * number's keyed digest, the same in every service, and a verification id carries the same four characters (ids.ts),
+ * so every script that touches a number and its verifications stays in one Redis Cluster slot, whether it starts
+ * from the number or from the id. The digest of the number's state is scoped to its service (store/number-scope.ts).
  *
  * BullMQ's prefix is braced (`{prefix}`), so every queue key shares a slot, as BullMQ requires on a cluster.
  */
@@ -14,8 +15,8 @@ export interface Keys {
   readonly prefix: string
   /** BullMQ `prefix` option */
   readonly queuePrefix: string
-  /** Hash holding one number's state: latest verification id, send window, cooldown, failed checks. */
-  number(digest: string): string
+  /** Hash holding one number's state in one service: latest verification id, send window, cooldown, failed checks. */
+  number(tag: string, scopedDigest: string): string
   /** Hash holding one verification (store/verification-record.ts). */
   verification(id: string): string
   /** Prefix that turns a verification id into its key inside Lua (same slot as `number`). */
@@ -40,7 +41,7 @@ export function createKeys(prefix: string): Keys {
   return {
     prefix,
     queuePrefix: `{${prefix}}`,
-    number: (digest) => `${prefix}:{${tagOfDigest(digest)}}:n:${digest}`,
+    number: (tag, scopedDigest) => `${prefix}:{${tag}}:n:${scopedDigest}`,
     verification: (id) => `${prefix}:{${tagOfId(id)}}:v:${id}`,
     verificationPrefix: (tag) => `${prefix}:{${tag}}:v:`,
     numberPrefix: (tag) => `${prefix}:{${tag}}:n:`,

@@ -1,6 +1,6 @@
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Config } from './config/index.js'
-import { settleWithin, withTimeout } from './timeout.js'
+import { settleWithin, TimeoutError, withTimeout } from './timeout.js'
 
 /**
  * Two kinds of connection, for two kinds of caller.
@@ -93,13 +93,23 @@ export function pingWithin(client: Pick<RedisClient, 'ping'>, timeoutMs: number)
 }
 
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|OOM|BUSY|NOREPLICAS|MOVED|ASK)\b/
+/** What ioredis rejects with while it cannot reach Redis (connection lost, offline, command timeout, failover). */
+const CONNECTION_MESSAGES = /^(Connection is closed|Command timed out|Stream isn't writeable|Cluster isn't ready|None of startup nodes is available|Cluster is disconnect|Node is disconnected|connect ETIMEDOUT|Too many Cluster redirections|Failed to refresh slots cache)/
+/** ioredis's own error classes for a lost connection (by name: ioredis exports none of them but ReplyError). */
+const CONNECTION_ERRORS = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError', 'InterruptError', 'ParserError'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
 
 /**
- * True when an error means "Redis cannot serve us right now" (connection lost, timeout, failover, loading),
- * false for errors that mean our own command or script is wrong.
+ * True when an error means "Redis cannot serve us right now": a connection lost or refused, a command that timed
+ * out, a failover or a loading replica. Everything else (a script that answered what the code did not expect, a
+ * TypeError, a value no key opens) is a bug or bad data, not an outage: the caller answers 500, not 503.
  */
 export function isRedisUnavailable(error: unknown): boolean {
-  // ioredis types ReplyError as any; narrow by hand.
+  // ioredis types its error classes as any; narrow by hand.
   if (error instanceof (ReplyError as typeof Error)) return TRANSIENT_REPLY.test(error.message)
-  return true
+  if (error instanceof TimeoutError) return true
+  if (!(error instanceof Error)) return false
+  if (CONNECTION_ERRORS.has(error.name)) return true
+  const code = (error as NodeJS.ErrnoException).code
+  return (code !== undefined && NETWORK_CODES.has(code)) || CONNECTION_MESSAGES.test(error.message)
 }

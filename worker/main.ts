@@ -7,6 +7,7 @@ import { handleShutdown } from '../shared/lifecycle.js'
 import type { Logger } from '../shared/logger.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
+import { builtInServices } from '../shared/services.js'
 import { createVerificationStore, type VerificationStore } from '../shared/store/verification-store.js'
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const keys = createKeys(config.redis.keyPrefix)
   const redis = createRedis(config, 'queue')
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
-  const secrets = createSecrets(config.secret.key)
+  const secrets = createSecrets(config.secret.key, config.secret.previous)
   const store = createVerificationStore({ redis, keys, secrets, config, now })
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
@@ -81,7 +82,7 @@ async function createSender(
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
-  const recordReceipt = createReceiptRecorder({ store, logger, metrics })
+  const recordReceipt = createReceiptRecorder({ store, defaultService: builtInServices(config.redis.keyPrefix).default, logger, metrics })
   try {
     return await createSignalWireSender({
       project: provider.project,

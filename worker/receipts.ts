@@ -1,5 +1,6 @@
 import { parseSendReference } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
+import type { ServiceRef } from '../shared/services.js'
 import type { VerificationStore } from '../shared/store/verification-store.js'
 import type { DeliveryStatus } from '../shared/verification.js'
 import type { WorkerMetrics } from '../shared/metrics.js'
@@ -18,7 +19,14 @@ const STATUS: Record<DeliveryReceipt['state'], DeliveryStatus> = {
  * Records RELAY `messaging.state` receipts on their verification. The send's tag names the verification and the
  * send attempt; a receipt without it is matched by number and provider message id instead.
  */
-export function createReceiptRecorder(deps: { store: VerificationStore; logger: Logger; metrics?: WorkerMetrics; now?: () => number }) {
+export function createReceiptRecorder(deps: {
+  store: VerificationStore
+  /** receipts without a reference are matched by number, in the default service */
+  defaultService: ServiceRef
+  logger: Logger
+  metrics?: WorkerMetrics
+  now?: () => number
+}) {
   const { store, logger, metrics } = deps
   const now = deps.now ?? Date.now
   return async function recordReceipt(receipt: DeliveryReceipt): Promise<boolean> {
@@ -36,7 +44,7 @@ export function createReceiptRecorder(deps: { store: VerificationStore; logger: 
     if (sent !== undefined) {
       recorded = await store.recordDelivery(sent.id, { status, attempt: sent.attempt, messageId: receipt.messageId, ...(error && { error }) })
     } else {
-      const id = await store.latestIdFor(receipt.to)
+      const id = await store.latestIdFor(receipt.to, deps.defaultService)
       if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })
     }
     if (recorded !== undefined && receipt.state === 'delivered') {

@@ -5,6 +5,7 @@ import { isVerificationId } from '../../shared/ids.js'
 import { SEND_JOB_NAME, sendReference, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
 import type { ApiMetrics } from '../../shared/metrics.js'
+import type { ServiceRef } from '../../shared/services.js'
 import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
 import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/verification-store.js'
@@ -41,6 +42,8 @@ export type CheckOutcome = CheckResult | { readonly kind: 'invalid_phone_number'
 
 export interface RequestContext {
   readonly requestId: string
+  /** the service the request acts in: the default one for /v1, the public one for the form routes */
+  readonly service: ServiceRef
   /** the client's IP on the public form routes, where the per-IP limit applies; absent for /v1 */
   readonly ip?: string
   /** the caller's Idempotency-Key (/v1) */
@@ -56,7 +59,7 @@ const ENQUEUE_TIMEOUT_MS = 900
  */
 export interface VerificationService {
   start(rawTo: string, ctx: RequestContext): Promise<StartOutcome>
-  check(target: { readonly id: string } | { readonly to: string }, rawCode: string): Promise<CheckOutcome>
+  check(target: { readonly id: string } | { readonly to: string }, rawCode: string, service: ServiceRef): Promise<CheckOutcome>
   get(id: string): Promise<Verification | undefined>
   cancel(id: string): Promise<CancelResult>
 }
@@ -83,7 +86,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
 
     let result: StartResult
     try {
-      result = await infra(store.start(phone))
+      result = await infra(store.start(phone, ctx.service))
     } catch (error) {
       await release()
       throw error
@@ -164,7 +167,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       }
     },
 
-    async check(target: { readonly id: string } | { readonly to: string }, rawCode: string): Promise<CheckOutcome> {
+    async check(target: { readonly id: string } | { readonly to: string }, rawCode: string, service: ServiceRef): Promise<CheckOutcome> {
       let resolved: { readonly id: string } | { readonly to: string }
       if ('to' in target) {
         const phone = parsePhone(target.to, config.phone.defaultCountry)
@@ -177,7 +180,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       // A malformed code spends no attempt: it cannot be anybody's code.
       const code = normalizeCode(rawCode, config.codes.length)
       if (code === undefined) return { kind: 'malformed_code' }
-      return infra(store.check(resolved, code))
+      return infra(store.check(resolved, code, service))
     },
 
     async get(id: string): Promise<Verification | undefined> {
@@ -220,8 +223,8 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
       }
       return outcome
     },
-    async check(target, rawCode) {
-      const outcome = await service.check(target, rawCode)
+    async check(target, rawCode, scope) {
+      const outcome = await service.check(target, rawCode, scope)
       switch (outcome.kind) {
         case 'approved':
           event('approved', outcome)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bool, hostPorts, int, list, oneOf, optionalText, setting, text } from './settings.js'
+import { bool, hostPorts, int, list, oneOf, optionalText, setting, text, trustProxy } from './settings.js'
 
 /*
  * Every setting of the service, once: its variable, its default and its meaning, in sections. `Config` is this
@@ -46,7 +46,12 @@ const http = z.object({
     list().refine((l) => l.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com'),
     'browser origins allowed to call /v1 (CORS), e.g. https://app.example.com; empty: CORS closed',
   ),
-  trustProxy: setting('TRUST_PROXY', bool(false), 'take the client IP from X-Forwarded-For (only behind a proxy you run, which overwrites that header)'),
+  trustProxy: setting(
+    'TRUST_PROXY',
+    trustProxy(),
+    'which proxies to believe about the client IP (X-Forwarded-For): false, true (one hop), a hop count, or proxy CIDRs such as 10.0.0.0/8,172.16.0.0/12; the client is the first address that is not a trusted proxy',
+    { shownDefault: 'false' },
+  ),
 })
 
 const redis = z
@@ -79,8 +84,14 @@ const redis = z
 const secret = z
   .object({
     key: setting('SECRET_KEY', optionalText(), 'key material for hashing and sealing codes and naming numbers in Redis; at least 32 characters in production (openssl rand -base64 48)', { secret: true }),
+    previous: setting(
+      'SECRET_KEY_PREVIOUS',
+      optionalText(),
+      'the key being rotated out: what it sealed or hashed still opens and checks, new data uses SECRET_KEY; remove it a day after the rotation',
+      { secret: true },
+    ),
   })
-  .transform(({ key }) => ({ key: key ?? DEV_SECRET, usingDevSecret: key === undefined }))
+  .transform(({ key, previous }) => ({ key: key ?? DEV_SECRET, previous, usingDevSecret: key === undefined }))
 
 const auth = z.object({
   apiKeys: setting('API_KEYS', list(), 'comma-separated bearer keys for /v1 (several at once, to rotate); none: every /v1 call is 401', { secret: true }),
@@ -224,17 +235,43 @@ export type Config = DeepReadonly<z.output<typeof configSchema>>
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
 
+/** Shortest API key and admin password accepted in production. */
+const MIN_PRODUCTION_SECRET = 20
+
+/** A RELAY host that does not send the token in clear over a network: wss://, a bare host (the SDK adds wss://), or loopback. */
+export function relayIsSafe(host: string): boolean {
+  if (!host.startsWith('ws://')) return true
+  const hostname = host.slice('ws://'.length).split('/')[0]?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') ?? ''
+  return hostname === 'localhost' || hostname === '::1' || /^127\./.test(hostname)
+}
+
 /** Rules that span several variables, over the raw values, so a bad single variable never hides them. */
 export function crossFieldIssues(value: (name: string) => string | undefined): string[] {
   const issues: string[] = []
   const production = value('NODE_ENV') === 'production'
   const secretKey = value('SECRET_KEY')
+  const providerKind = value('SMS_PROVIDER') ?? (value('SIGNALWIRE_PROJECT') !== undefined ? 'signalwire' : 'console')
   if (production && (secretKey === undefined || secretKey.length < 32)) {
     issues.push('SECRET_KEY: required, at least 32 characters, when NODE_ENV=production')
+  } else if (secretKey === undefined && providerKind === 'signalwire') {
+    // Real codes to real phones: never under the published development key, whatever NODE_ENV says.
+    issues.push('SECRET_KEY: required with SMS_PROVIDER=signalwire (the built-in development key is published)')
   } else if (secretKey !== undefined && secretKey.length < 16) {
     issues.push('SECRET_KEY: at least 16 characters (32 or more in production)')
   }
-  const providerKind = value('SMS_PROVIDER') ?? (value('SIGNALWIRE_PROJECT') !== undefined ? 'signalwire' : 'console')
+  const previousKey = value('SECRET_KEY_PREVIOUS')
+  if (previousKey !== undefined && previousKey.length < (production ? 32 : 16)) issues.push(`SECRET_KEY_PREVIOUS: at least ${production ? 32 : 16} characters`)
+  if (previousKey !== undefined && previousKey === secretKey) issues.push('SECRET_KEY_PREVIOUS: the same as SECRET_KEY')
+  if (production) {
+    const apiKeys = (value('API_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
+    if (apiKeys.some((k) => k.length < MIN_PRODUCTION_SECRET)) issues.push(`API_KEYS: each key at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`)
+    const password = value('ADMIN_PASSWORD')
+    if (password !== undefined && password.length < MIN_PRODUCTION_SECRET) issues.push(`ADMIN_PASSWORD: at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`)
+  }
+  const relayHost = value('SIGNALWIRE_HOST')
+  if (production && relayHost !== undefined && providerKind === 'signalwire' && !relayIsSafe(relayHost)) {
+    issues.push('SIGNALWIRE_HOST: ws:// sends the SignalWire token in clear; use wss:// (or ws:// to a loopback address only)')
+  }
   if (providerKind === 'console' && production) issues.push('SMS_PROVIDER: the console provider is refused when NODE_ENV=production')
   if (providerKind === 'signalwire') {
     for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN', 'SIGNALWIRE_NUMBER']) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /*
@@ -114,4 +115,27 @@ export function hostPorts() {
       return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) }
     }),
   )
+}
+
+/** How far to believe X-Forwarded-For: no proxy, a number of proxy hops, or proxies by address range. */
+export type TrustProxy = { readonly kind: 'none' } | { readonly kind: 'hops'; readonly hops: number } | { readonly kind: 'cidrs'; readonly cidrs: readonly string[] }
+
+/** TRUST_PROXY: false, true (one hop), a hop count, or a comma list of CIDRs (IPv4 or IPv6). */
+export function trustProxy() {
+  return raw.transform((v, ctx): TrustProxy => {
+    const value = v?.trim().toLowerCase() ?? ''
+    if (value === '' || value === 'false' || value === '0' || value === 'no') return { kind: 'none' }
+    if (value === 'true' || value === 'yes') return { kind: 'hops', hops: 1 }
+    if (/^\d{1,2}$/.test(value)) return { kind: 'hops', hops: Number(value) }
+    const cidrs = value.split(',').map((c) => c.trim()).filter((c) => c.length > 0)
+    for (const cidr of cidrs) {
+      const [address = '', bits = ''] = cidr.split('/')
+      const family = isIP(address)
+      if (family === 0 || !/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) {
+        ctx.addIssue({ code: 'custom', message: `"${cidr}" is not true, false, a hop count or a CIDR such as 10.0.0.0/8` })
+        return z.NEVER
+      }
+    }
+    return { kind: 'cidrs', cidrs }
+  })
 }

@@ -1,12 +1,14 @@
 import { generateCode } from '../codes.js'
 import type { Config } from '../config/index.js'
-import { newVerificationId, tagOfDigest, tagOfId } from '../ids.js'
+import { newVerificationId, tagOfId } from '../ids.js'
 import type { Keys } from '../keys.js'
 import { Script, type ScriptReply } from '../lua-script.js'
 import type { ParsedPhone } from '../phone.js'
 import type { RedisClient } from '../redis.js'
-import type { Secrets } from '../secrets.js'
+import { UnsealError, type Secrets } from '../secrets.js'
+import type { ServiceRef } from '../services.js'
 import { isVerificationStatus, type DeliveryStatus, type Verification, type VerificationStatus } from '../verification.js'
+import { numberScope } from './number-scope.js'
 import { countryOf, fieldsOf, openContents, sealContents, toVerification } from './verification-record.js'
 
 /** How long an ended verification stays readable, and how long a number's counters outlive their last use. */
@@ -82,84 +84,121 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     return { kind, verification: toVerification(secrets, id, fields, now), country: countryOf(fields) }
   }
 
-  return {
-    /** Starts a verification for `phone`, or sends the pending one again with the same code. */
-    async start(phone: ParsedPhone): Promise<StartResult> {
-      const now = deps.now()
-      const digest = secrets.numberDigest(phone.e164)
-      const tag = tagOfDigest(digest)
-      const id = newVerificationId(digest)
-      const code = generateCode(config.codes.length)
-      const reply = asArray(
-        await scripts.create.run(
-          redis,
-          [keys.number(digest), keys.verification(id)],
-          [
-            now,
-            id,
-            sealContents(secrets, id, { to: phone.e164, code }),
-            secrets.codeHash(tag, code),
-            phone.country,
-            digest,
-            ttlMs,
-            config.codes.maxCheckAttempts,
-            config.limits.resendCooldownSeconds * 1000,
-            windowMs,
-            config.limits.maxSendsPerWindow,
-            RETAIN_MS,
-            numberTtlMs,
-            keys.verificationPrefix(tag),
-          ],
-        ),
-      )
-      const kind = String(reply[0])
-      if (kind === 'limited') return limited(reply)
-      if (kind === 'created' || kind === 'resent') return decode(kind, reply, now)
-      throw new Error(`create script answered ${kind}`)
-    },
+  /** A verification that no configured key opens (sealed with a key since dropped) is, to every caller, not there. */
+  function decodeOrNotFound<K extends string>(kind: K, reply: ReadonlyArray<string | number | null>, now: number) {
+    try {
+      return decode(kind, reply, now)
+    } catch (error) {
+      if (error instanceof UnsealError) return { kind: 'not_found' as const }
+      throw error
+    }
+  }
 
-    /** Checks a normalized code against the verification named by id, or the latest one for a number. */
-    async check(target: CheckTarget, code: string): Promise<CheckResult> {
-      const now = deps.now()
-      const byId = 'id' in target
-      const digest = byId ? undefined : secrets.numberDigest(target.to)
-      const tag = byId ? tagOfId(target.id) : tagOfDigest(digest ?? '')
-      const reply = asArray(
-        await scripts.check.run(
-          redis,
-          [byId ? keys.verification(target.id) : keys.number(digest ?? '')],
-          [
-            byId ? 'id' : 'number',
-            now,
-            secrets.codeHash(tag, code),
-            RETAIN_MS,
-            keys.verificationPrefix(tag),
-            keys.numberPrefix(tag),
-            config.limits.maxFailedChecksPerDay,
-            FAILED_CHECK_WINDOW_MS,
-            numberTtlMs,
-          ],
-        ),
-      )
-      const kind = String(reply[0])
-      if (kind === 'not_found') return { kind }
-      if (kind === 'limited') return limited(reply)
-      if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decode(kind, reply, now)
-      throw new Error(`check script answered ${kind}`)
+  async function startVerification(phone: ParsedPhone, service: ServiceRef): Promise<StartResult> {
+    const now = deps.now()
+    const number = numberScope(secrets, service, phone.e164)
+    const id = newVerificationId(number.digest)
+    const code = generateCode(config.codes.length)
+    const reply = asArray(
+      await scripts.create.run(
+        redis,
+        [keys.number(number.tag, number.scoped), keys.verification(id)],
+        [
+          now,
+          id,
+          sealContents(secrets, id, { to: phone.e164, code }),
+          secrets.codeHash(number.tag, code),
+          phone.country,
+          number.digest,
+          ttlMs,
+          config.codes.maxCheckAttempts,
+          config.limits.resendCooldownSeconds * 1000,
+          windowMs,
+          config.limits.maxSendsPerWindow,
+          RETAIN_MS,
+          numberTtlMs,
+          keys.verificationPrefix(number.tag),
+          service.builtIn === 'default' ? '' : service.id,
+          number.scoped === number.digest ? '' : number.scoped,
+        ],
+      ),
+    )
+    const kind = String(reply[0])
+    if (kind === 'limited') return limited(reply)
+    if (kind !== 'created' && kind !== 'resent') throw new Error(`create script answered ${kind}`)
+    return decode(kind, reply, now)
+  }
+
+  async function checkOnce(target: CheckTarget, code: string, service: ServiceRef, key: 'current' | 'previous'): Promise<CheckResult> {
+    const now = deps.now()
+    const byId = 'id' in target
+    let tag: string
+    let numberKey = ''
+    if (byId) {
+      tag = tagOfId(target.id)
+    } else {
+      const number = numberScope(key === 'current' ? secrets : (secrets.previous ?? secrets), service, target.to)
+      tag = number.tag
+      numberKey = keys.number(tag, number.scoped)
+    }
+    const reply = asArray(
+      await scripts.check.run(
+        redis,
+        [byId ? keys.verification(target.id) : numberKey],
+        [
+          byId ? 'id' : 'number',
+          now,
+          secrets.codeHash(tag, code),
+          RETAIN_MS,
+          keys.verificationPrefix(tag),
+          keys.numberPrefix(tag),
+          config.limits.maxFailedChecksPerDay,
+          FAILED_CHECK_WINDOW_MS,
+          numberTtlMs,
+          secrets.previous?.codeHash(tag, code) ?? '',
+          service.builtIn === 'default' ? '' : service.id,
+          secrets.keyIds.join(','),
+        ],
+      ),
+    )
+    const kind = String(reply[0])
+    if (kind === 'not_found') return { kind }
+    if (kind === 'limited') return limited(reply)
+    if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decodeOrNotFound(kind, reply, now)
+    throw new Error(`check script answered ${kind}`)
+  }
+
+  return {
+    /** Starts a verification for `phone` in `service`, or sends the pending one again with the same code. */
+    start: startVerification,
+
+    /**
+     * Checks a normalized code against the verification named by id, or the latest one for a number, in `service`.
+     * While a key is being rotated out, a number the current key finds nothing for is looked up with the previous one.
+     */
+    async check(target: CheckTarget, code: string, service: ServiceRef): Promise<CheckResult> {
+      const result = await checkOnce(target, code, service, 'current')
+      if (result.kind !== 'not_found' || 'id' in target || secrets.previous === undefined) return result
+      return checkOnce(target, code, service, 'previous')
     },
 
     async get(id: string): Promise<Verification | undefined> {
       const fields = await redis.hgetall(keys.verification(id))
       if (fields.s === undefined) return undefined
-      return toVerification(secrets, id, fields, deps.now())
+      try {
+        return toVerification(secrets, id, fields, deps.now())
+      } catch (error) {
+        if (error instanceof UnsealError) return undefined
+        throw error
+      }
     },
 
     async cancel(id: string): Promise<CancelResult> {
       const now = deps.now()
-      const reply = asArray(await scripts.cancel.run(redis, [keys.verification(id)], [now, RETAIN_MS]))
+      const reply = asArray(await scripts.cancel.run(redis, [keys.verification(id)], [now, RETAIN_MS, secrets.keyIds.join(',')]))
       const kind = String(reply[0])
       if (kind === 'not_found') return { kind }
-      if (kind === 'canceled' || kind === 'not_pending') return decode(kind, [kind, id, ...reply.slice(1)], now)
+      if (kind === 'canceled' || kind === 'not_pending') return decodeOrNotFound(kind, [kind, id, ...reply.slice(1)], now)
       throw new Error(`cancel script answered ${kind}`)
     },
 
@@ -177,15 +216,22 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
           return { kind: 'skip', status: isVerificationStatus(status) ? status : 'expired' }
         }
         case 'send':
-          return { kind: 'send', ...openContents(secrets, id, String(reply[1])), expiresAt: Number(reply[2]) }
+          try {
+            return { kind: 'send', ...openContents(secrets, id, String(reply[1])), expiresAt: Number(reply[2]) }
+          } catch (error) {
+            // Sealed by a key no longer configured: nothing can send it; to every reader it is not there.
+            if (error instanceof UnsealError) return { kind: 'gone' }
+            throw error
+          }
         default:
           throw new Error(`claim script answered ${kind}`)
       }
     },
 
     /** The latest verification id for a number (receipts that carry no reference find their way back by it). */
-    async latestIdFor(e164: string): Promise<string | undefined> {
-      const id = await redis.hget(keys.number(secrets.numberDigest(e164)), 'cur')
+    async latestIdFor(e164: string, service: ServiceRef): Promise<string | undefined> {
+      const number = numberScope(secrets, service, e164)
+      const id = await redis.hget(keys.number(number.tag, number.scoped), 'cur')
       return id ?? undefined
     },
 

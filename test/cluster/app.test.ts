@@ -117,7 +117,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
     const refused = await postForm(t.app, '/request-auth', { number: refusedNumber })
     assert.equal(refused.status, 429)
     const number = sent[0] ?? ''
-    const id = await t.store.latestIdFor(number)
+    const id = await t.store.latestIdFor(number, t.builtInServices.public)
     assert.ok(id)
     const ok = await postForm(t.app, '/validate-auth', { number, auth_code: await t.codeOf(id) })
     assert.equal(ok.status, 200)
@@ -165,7 +165,8 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
       async () => {
         const out: Array<{ to: string; delivery: string }> = []
         for (const to of used) {
-          const id = await t.store.latestIdFor(to)
+          // Numbers were used on /v1 (the default service) and on the form routes (the public one).
+          const id = (await t.store.latestIdFor(to, t.builtInServices.default)) ?? (await t.store.latestIdFor(to, t.builtInServices.public))
           const v = id === undefined ? undefined : await t.store.get(id)
           if (v === undefined || !['delivered', 'skipped'].includes(v.delivery.status)) return undefined
           out.push({ to, delivery: v.delivery.status })

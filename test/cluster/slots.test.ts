@@ -5,6 +5,8 @@ import { buildTestApp, TEST_SECRET, type TestApp } from '../helpers/app.js'
 import { keysUnder } from '../helpers/redis.js'
 import { newVerificationId, tagOfDigest, tagOfId } from '../../shared/ids.js'
 import { createKeys } from '../../shared/keys.js'
+import { builtInServices } from '../../shared/services.js'
+import { numberScope } from '../../shared/store/number-scope.js'
 import { createSecrets } from '../../shared/secrets.js'
 import type { Verification } from '../../shared/verification.js'
 import { clusterNodes, clusterPorts, keyslot, nodeClient, numbersFrom, testCluster } from './helpers.js'
@@ -29,16 +31,21 @@ describe('cluster slots: one number, its verifications and its scripts share one
     const keys = createKeys('test-slots')
     const secrets = createSecrets(TEST_SECRET)
     const buckets = new Set<number>()
+    const services = builtInServices('test-slots')
     for (const e164 of numbersFrom(0, 300, '312')) {
       const digest = secrets.numberDigest(e164)
       const id = newVerificationId(digest)
+      const inDefault = numberScope(secrets, services.default, e164)
+      const inPublic = numberScope(secrets, services.public, e164)
       const touched = {
-        number: keys.number(digest),
+        // one number's state in each service it is used in ...
+        number: keys.number(inDefault.tag, inDefault.scoped),
+        numberInPublicService: keys.number(inPublic.tag, inPublic.scoped),
         verification: keys.verification(id),
         // create/check (by number) turn the number's `cur` id into a key with this prefix ...
         verificationFromNumber: keys.verificationPrefix(tagOfDigest(digest)) + id,
-        // ... and check by id reaches the number's hash through the verification's `nd` field.
-        numberFromVerification: keys.numberPrefix(tagOfId(id)) + digest,
+        // ... and check by id reaches the number's hash through the verification's `ns` (or `nd`) field.
+        numberFromVerification: keys.numberPrefix(tagOfId(id)) + inPublic.scoped,
       }
       const slots = await Promise.all(Object.values(touched).map((k) => keyslot(node, k)))
       assert.equal(new Set(slots).size, 1, `keys of one number in slots ${slots.join(', ')}: ${Object.values(touched).join(' | ')}`)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
-import { buildTestApp, postForm, type TestApp } from '../helpers/app.js'
+import { buildTestApp, postForm, serveTestApp, type TestApp } from '../helpers/app.js'
 import type { Verification } from '../../shared/verification.js'
 
 interface ErrorEnvelope {
@@ -93,8 +93,9 @@ describe('guessing', () => {
         assert.equal(r.status, 200)
       }
       await expectLimited(await t.v1('POST', '/v1/verifications/check', { to, code }), 'number_failed_checks')
+      // The public form routes are a service of their own: they neither see this verification nor share its budget.
       const form = await postForm(t.app, '/validate-auth', { number: to, auth_code: code })
-      assert.equal(form.status, 429)
+      assert.equal(form.status, 403)
       // A day later the budget is back.
       t.clock.advance(24 * 3_600_000)
       const third = (await (await create(t, to)).json()) as Verification
@@ -124,12 +125,36 @@ describe('sending limits', () => {
     })
   })
 
-  test('per-IP limit on the form routes (IP_SENDS_PER_HOUR, TRUST_PROXY) is triggered and released', async () => {
-    await withApp({ IP_SENDS_PER_HOUR: '3', TRUST_PROXY: 'true' }, async (t) => {
-      const from = (ip: string, n: number) =>
-        postForm(t.app, '/request-auth', { number: `+120155505${20 + n}` }, { 'X-Forwarded-For': `203.0.113.9, ${ip}`, Accept: 'application/json' })
+  /** POSTs /request-auth over a real socket (from 127.0.0.1) with an X-Forwarded-For header. */
+  async function withServedApp(env: Record<string, string>, body: (send: (xff: string | undefined, n: number) => Promise<Response>, t: TestApp) => Promise<void>): Promise<void> {
+    await withApp(env, async (t) => {
+      const served = await serveTestApp(t.app)
+      try {
+        await body(
+          (xff, n) =>
+            fetch(`${served.url}/request-auth`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...(xff === undefined ? {} : { 'X-Forwarded-For': xff }) },
+              body: new URLSearchParams({ number: `+12015550${String(500 + n)}` }).toString(),
+            }),
+          t,
+        )
+      } finally {
+        await served.close()
+      }
+    })
+  }
+
+  test('per-IP limit on the form routes (IP_SENDS_PER_HOUR, TRUST_PROXY=true: one hop) is triggered and released', async () => {
+    await withServedApp({ IP_SENDS_PER_HOUR: '3', TRUST_PROXY: 'true' }, async (send, t) => {
+      // What the client claims (203.0.113.9) is left of the hop the proxy wrote: never read.
+      const from = (ip: string, n: number) => send(`203.0.113.9, ${ip}`, n)
       for (let i = 0; i < 3; i++) assert.equal((await from('198.51.100.1', i)).status, 200)
-      await expectLimited(await from('198.51.100.1', 3), 'ip_window')
+      const limited = await from('198.51.100.1', 3)
+      assert.equal(limited.status, 429)
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1, 'Retry-After is set')
+      // The public route says no more than that: which limit it was would tell what a number had.
+      assert.deepEqual(Object.keys(((await limited.json()) as { error: object }).error).sort(), ['code', 'message', 'requestId'])
       assert.equal((await from('198.51.100.2', 4)).status, 200, 'another client is not affected')
       assert.equal((await create(t, '+12015550529')).status, 201, '/v1 callers are not limited per IP')
       t.clock.advance(3_600_000)
@@ -138,11 +163,34 @@ describe('sending limits', () => {
   })
 
   test('without TRUST_PROXY, X-Forwarded-For is ignored', async () => {
-    await withApp({ IP_SENDS_PER_HOUR: '2', TRUST_PROXY: 'false' }, async (t) => {
-      const from = (ip: string, n: number) => postForm(t.app, '/request-auth', { number: `+120155505${30 + n}` }, { 'X-Forwarded-For': ip })
-      assert.equal((await from('198.51.100.1', 0)).status, 200)
-      assert.equal((await from('198.51.100.2', 1)).status, 200)
-      assert.equal((await from('198.51.100.3', 2)).status, 429, 'a forged header does not buy another budget')
+    await withServedApp({ IP_SENDS_PER_HOUR: '2', TRUST_PROXY: 'false' }, async (send) => {
+      assert.equal((await send('198.51.100.1', 10)).status, 200)
+      assert.equal((await send('198.51.100.2', 11)).status, 200)
+      assert.equal((await send('198.51.100.3', 12)).status, 429, 'a forged header does not buy another budget')
+    })
+  })
+
+  test('TRUST_PROXY as CIDRs: believed only from a proxy in those ranges, read past every trusted hop', async () => {
+    await withServedApp({ IP_SENDS_PER_HOUR: '1', TRUST_PROXY: '127.0.0.0/8,10.0.0.0/8' }, async (send) => {
+      // 127.0.0.1 (the socket) and 10.1.2.3 (a second proxy) are trusted: the client is 198.51.100.7.
+      assert.equal((await send('203.0.113.9, 198.51.100.7, 10.1.2.3', 20)).status, 200)
+      assert.equal((await send('198.51.100.7', 21)).status, 429)
+      assert.equal((await send('198.51.100.8, 10.9.9.9', 22)).status, 200, 'another client behind the same proxies')
+    })
+    await withServedApp({ IP_SENDS_PER_HOUR: '1', TRUST_PROXY: '10.0.0.0/8' }, async (send) => {
+      // The socket's peer (127.0.0.1) is not a trusted proxy: the header is its own claim and changes nothing.
+      assert.equal((await send('198.51.100.1', 23)).status, 200)
+      assert.equal((await send('198.51.100.2', 24)).status, 429)
+    })
+  })
+
+  test('IPv6 clients are limited per /64: a new address in the same network is the same client', async () => {
+    await withServedApp({ IP_SENDS_PER_HOUR: '2', TRUST_PROXY: 'true' }, async (send) => {
+      assert.equal((await send('2001:db8:1:2::1', 30)).status, 200)
+      assert.equal((await send('2001:db8:1:2:ffff:ffff:ffff:fffe', 31)).status, 200)
+      assert.equal((await send('2001:0db8:0001:0002::abcd', 32)).status, 429, 'the third address of one /64 is refused')
+      assert.equal((await send('2001:db8:1:3::1', 33)).status, 200, 'the next /64 is another client')
+      assert.equal((await send('::ffff:198.51.100.20', 34)).status, 200, 'IPv4-mapped addresses count as IPv4')
     })
   })
 
@@ -223,7 +271,7 @@ describe('Idempotency-Key', () => {
       const answers = await Promise.all(Array.from({ length: 10 }, () => create(t, '+12015550573', { 'Idempotency-Key': 'same' })))
       const statuses = answers.map((r) => r.status)
       assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','))
-      const v = (await t.store.get((await t.store.latestIdFor('+12015550573')) ?? '')) as Verification
+      const v = (await t.store.get((await t.store.latestIdFor('+12015550573', t.builtInServices.default)) ?? '')) as Verification
       assert.equal(v.sendAttempts, 1)
     })
   })

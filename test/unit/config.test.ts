@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
 import { ConfigError, loadConfig, type Config } from '../../shared/config/index.js'
 
-const SIGNALWIRE = { SIGNALWIRE_PROJECT: 'project-id', SIGNALWIRE_TOKEN: 'PTtoken', SIGNALWIRE_NUMBER: '+12015550123' }
+const SIGNALWIRE_CREDENTIALS = { SIGNALWIRE_PROJECT: 'project-id', SIGNALWIRE_TOKEN: 'PTtoken', SIGNALWIRE_NUMBER: '+12015550123' }
+/** The provider's settings and a SECRET_KEY (required with it). */
+const SIGNALWIRE = { ...SIGNALWIRE_CREDENTIALS, SECRET_KEY: 'a-real-secret-of-16+chars' }
 const PRODUCTION_SECRET = 's'.repeat(32)
 
 /** The ConfigError message for `env`; fails the test when loadConfig accepts it or throws anything else. */
@@ -132,13 +134,28 @@ describe('loadConfig: provider', () => {
   })
 
   test('signalwire then requires the token and a number', () => {
-    const message = configErrorFor({ SIGNALWIRE_PROJECT: 'project-id' })
+    const message = configErrorFor({ SIGNALWIRE_PROJECT: 'project-id', SECRET_KEY: 'a-real-secret-of-16+chars' })
     assert.deepEqual(namedVariables(message), ['SIGNALWIRE_NUMBER', 'SIGNALWIRE_TOKEN'])
   })
 
-  test('SMS_PROVIDER=signalwire without any credentials names all three', () => {
+  test('SMS_PROVIDER=signalwire without any credentials names all three, and the missing SECRET_KEY', () => {
     const message = configErrorFor({ SMS_PROVIDER: 'signalwire' })
-    assert.deepEqual(namedVariables(message), ['SIGNALWIRE_NUMBER', 'SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN'])
+    assert.deepEqual(namedVariables(message), ['SECRET_KEY', 'SIGNALWIRE_NUMBER', 'SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN'])
+  })
+
+  test('real SMS never go out under the published development key, whatever NODE_ENV says', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      assert.deepEqual(namedVariables(configErrorFor({ ...SIGNALWIRE_CREDENTIALS, NODE_ENV })), ['SECRET_KEY'], NODE_ENV)
+    }
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).secret.usingDevSecret, true, 'the console provider may use it')
+  })
+
+  test('SIGNALWIRE_HOST=ws:// to another host is refused in production; wss://, bare hosts and loopback are fine', () => {
+    const production = { ...SIGNALWIRE, NODE_ENV: 'production', SECRET_KEY: PRODUCTION_SECRET }
+    assert.deepEqual(namedVariables(configErrorFor({ ...production, SIGNALWIRE_HOST: 'ws://relay.example.com' })), ['SIGNALWIRE_HOST'])
+    for (const host of ['wss://relay.example.com', 'relay.signalwire.com', 'ws://127.0.0.1:9500', 'ws://localhost:9500', 'ws://[::1]:9500']) {
+      assert.equal(loadConfig({ ...production, SIGNALWIRE_HOST: host }).provider.kind, 'signalwire', host)
+    }
   })
 
   test('SMS_PROVIDER=console wins over SIGNALWIRE_PROJECT', () => {
@@ -153,7 +170,7 @@ describe('loadConfig: provider', () => {
 
 describe('loadConfig: production', () => {
   test('a complete production configuration loads', () => {
-    const c = loadConfig({ NODE_ENV: 'production', SECRET_KEY: PRODUCTION_SECRET, ...SIGNALWIRE })
+    const c = loadConfig({ NODE_ENV: 'production', ...SIGNALWIRE, SECRET_KEY: PRODUCTION_SECRET })
     assert.equal(c.runtime.production, true)
     assert.equal(c.provider.kind, 'signalwire')
     assert.equal(c.secret.usingDevSecret, false)
@@ -161,17 +178,34 @@ describe('loadConfig: production', () => {
 
   test('refuses the console provider', () => {
     assert.deepEqual(namedVariables(configErrorFor({ NODE_ENV: 'production', SECRET_KEY: PRODUCTION_SECRET })), ['SMS_PROVIDER'])
-    const explicit = configErrorFor({ NODE_ENV: 'production', SECRET_KEY: PRODUCTION_SECRET, ...SIGNALWIRE, SMS_PROVIDER: 'console' })
+    const explicit = configErrorFor({ NODE_ENV: 'production', ...SIGNALWIRE, SECRET_KEY: PRODUCTION_SECRET, SMS_PROVIDER: 'console' })
     assert.deepEqual(namedVariables(explicit), ['SMS_PROVIDER'])
   })
 
   test('refuses a missing SECRET_KEY', () => {
-    assert.deepEqual(namedVariables(configErrorFor({ NODE_ENV: 'production', ...SIGNALWIRE })), ['SECRET_KEY'])
+    assert.deepEqual(namedVariables(configErrorFor({ NODE_ENV: 'production', ...SIGNALWIRE_CREDENTIALS })), ['SECRET_KEY'])
   })
 
   test('refuses a SECRET_KEY shorter than 32 characters', () => {
-    const message = configErrorFor({ NODE_ENV: 'production', SECRET_KEY: 's'.repeat(31), ...SIGNALWIRE })
+    const message = configErrorFor({ ...SIGNALWIRE, NODE_ENV: 'production', SECRET_KEY: 's'.repeat(31) })
     assert.deepEqual(namedVariables(message), ['SECRET_KEY'])
+  })
+
+  test('API_KEYS entries and ADMIN_PASSWORD shorter than 20 characters are refused', () => {
+    const production = { NODE_ENV: 'production', ...SIGNALWIRE, SECRET_KEY: PRODUCTION_SECRET }
+    assert.deepEqual(namedVariables(configErrorFor({ ...production, API_KEYS: `${'k'.repeat(24)},short-key` })), ['API_KEYS'])
+    assert.deepEqual(namedVariables(configErrorFor({ ...production, ADMIN_PASSWORD: 'p'.repeat(19) })), ['ADMIN_PASSWORD'])
+    const ok = loadConfig({ ...production, API_KEYS: 'k'.repeat(20), ADMIN_PASSWORD: 'p'.repeat(20) })
+    assert.equal(ok.admin.password, 'p'.repeat(20))
+    // Outside production short ones are fine (tests, a laptop).
+    assert.deepEqual(loadConfig({ API_KEYS: 'k' }).auth.apiKeys, ['k'])
+  })
+
+  test('SECRET_KEY_PREVIOUS: read for rotation, and refused when short or the same as SECRET_KEY', () => {
+    const c = loadConfig({ SECRET_KEY: 'a'.repeat(20), SECRET_KEY_PREVIOUS: 'b'.repeat(20) })
+    assert.equal(c.secret.previous, 'b'.repeat(20))
+    assert.deepEqual(namedVariables(configErrorFor({ SECRET_KEY: 'a'.repeat(20), SECRET_KEY_PREVIOUS: 'b' })), ['SECRET_KEY_PREVIOUS'])
+    assert.deepEqual(namedVariables(configErrorFor({ SECRET_KEY: 'a'.repeat(20), SECRET_KEY_PREVIOUS: 'a'.repeat(20) })), ['SECRET_KEY_PREVIOUS'])
   })
 
   test('outside production a SECRET_KEY shorter than 16 characters is refused too', () => {
@@ -226,6 +260,22 @@ describe('loadConfig: bad values', () => {
 
   test('the message shows the offending value for a non-number', () => {
     assert.match(configErrorFor({ PORT: 'abc' }), /PORT: .*"abc"/)
+  })
+})
+
+describe('loadConfig: TRUST_PROXY', () => {
+  test('false, true (one hop), a hop count, or proxy CIDRs', () => {
+    assert.deepEqual(loadConfig({}).http.trustProxy, { kind: 'none' })
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy, { kind: 'none' })
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy, { kind: 'hops', hops: 1 })
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy, { kind: 'hops', hops: 2 })
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, fd00::/8' }).http.trustProxy, { kind: 'cidrs', cidrs: ['10.0.0.0/8', 'fd00::/8'] })
+  })
+
+  test('anything else names TRUST_PROXY', () => {
+    for (const bad of ['maybe', '10.0.0.0', '10.0.0.0/33', 'fd00::/129', '300.1.1.1/8', '1000']) {
+      assert.deepEqual(namedVariables(configErrorFor({ TRUST_PROXY: bad })), ['TRUST_PROXY'], bad)
+    }
   })
 })
 

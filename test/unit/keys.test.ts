@@ -60,7 +60,7 @@ describe('Redis keys', () => {
 
   test('the number key and the verification key of one number share one hash tag', () => {
     const id = newVerificationId(digest)
-    const numberKey = keys.number(digest)
+    const numberKey = keys.number(tagOfDigest(digest), digest)
     const verificationKey = keys.verification(id)
     assert.equal(hashTag(numberKey), hashTag(verificationKey))
     assert.equal(hashTag(numberKey), tagOfDigest(digest))
@@ -71,8 +71,8 @@ describe('Redis keys', () => {
     const tags = new Set<string>()
     for (let i = 0; i < 200; i++) {
       const d = secrets.numberDigest(`+1201555${i.toString().padStart(4, '0')}`)
-      assert.equal(hashTag(keys.number(d)), hashTag(keys.verification(newVerificationId(d))))
-      tags.add(hashTag(keys.number(d)))
+      assert.equal(hashTag(keys.number(tagOfDigest(d), d)), hashTag(keys.verification(newVerificationId(d))))
+      tags.add(hashTag(keys.number(tagOfDigest(d), d)))
     }
     assert.ok(tags.size > 190, `only ${tags.size} tags for 200 numbers`)
   })
@@ -80,15 +80,15 @@ describe('Redis keys', () => {
   test('keys start with the prefix, and Lua prefixes build the same keys', () => {
     const id = newVerificationId(digest)
     const tag = tagOfDigest(digest)
-    assert.ok(keys.number(digest).startsWith('2fa:'))
+    assert.ok(keys.number(tagOfDigest(digest), digest).startsWith('2fa:'))
     assert.ok(keys.verification(id).startsWith('2fa:'))
-    assert.equal(`${keys.numberPrefix(tag)}${digest}`, keys.number(digest))
+    assert.equal(`${keys.numberPrefix(tag)}${digest}`, keys.number(tagOfDigest(digest), digest))
     assert.equal(`${keys.verificationPrefix(tag)}${id}`, keys.verification(id))
   })
 
   test('number and verification keys cannot collide', () => {
     const id = newVerificationId(digest)
-    assert.notEqual(keys.number(id), keys.verification(id))
+    assert.notEqual(keys.number(tagOfId(id), id), keys.verification(id))
   })
 
   test('the queue prefix is braced, so every queue key shares one slot', () => {

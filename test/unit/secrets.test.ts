@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
 import fc from 'fast-check'
-import { base32, createSecrets, safeEqual } from '../../shared/secrets.js'
+import { base32, createSecrets, safeEqual, UnsealError } from '../../shared/secrets.js'
 
 const KEY_A = 'a-test-secret-key-that-is-long-enough-1'
 const KEY_B = 'a-test-secret-key-that-is-long-enough-2'
@@ -29,8 +29,9 @@ describe('seal / open', () => {
     const b = secrets.seal(ID, '123456')
     assert.notEqual(a, b)
     assert.ok(!a.includes('123456'))
-    assert.ok(!Buffer.from(a, 'base64url').toString('latin1').includes('123456'))
-    assert.match(a, /^[A-Za-z0-9_-]+$/)
+    assert.ok(!Buffer.from(a.slice(a.indexOf('.') + 1), 'base64url').toString('latin1').includes('123456'))
+    // The id of the key that sealed it, then base64url.
+    assert.match(a, /^[a-z2-7]{4}\.[A-Za-z0-9_-]+$/)
   })
 
   test('open with another id (associated data) throws', () => {
@@ -46,10 +47,11 @@ describe('seal / open', () => {
 
   test('a tampered blob throws, whichever part (IV, tag or ciphertext) is changed', () => {
     const sealed = secrets.seal(ID, '123456')
-    const length = Buffer.from(sealed, 'base64url').length
+    const [kid, body = ''] = sealed.split('.')
+    const length = Buffer.from(body, 'base64url').length
     assert.equal(length, 12 + 16 + 6)
     for (let i = 0; i < length; i++) {
-      assert.throws(() => secrets.open(ID, flipBit(sealed, i)), `byte ${i}`)
+      assert.throws(() => secrets.open(ID, `${kid}.${flipBit(body, i)}`), `byte ${i}`)
     }
   })
 
@@ -121,6 +123,40 @@ describe('codeHash', () => {
     const hashes = new Set<string>()
     for (let i = 0; i < 10_000; i++) hashes.add(a.codeHash('abcd', i.toString().padStart(4, '0')))
     assert.equal(hashes.size, 10_000)
+  })
+})
+
+describe('key rotation (SECRET_KEY_PREVIOUS)', () => {
+  const before = createSecrets(KEY_A)
+  const rotating = createSecrets(KEY_B, KEY_A)
+  const after = createSecrets(KEY_B)
+
+  test('what the previous key sealed still opens; new values use the new key', () => {
+    const old = before.seal(ID, '123456')
+    assert.equal(rotating.open(ID, old), '123456')
+    const fresh = rotating.seal(ID, '654321')
+    assert.equal(fresh.split('.')[0], rotating.keyIds[0])
+    assert.equal(after.open(ID, fresh), '654321')
+    assert.throws(() => before.open(ID, fresh), UnsealError)
+  })
+
+  test('once the previous key is gone, its values open with no key: UnsealError', () => {
+    assert.throws(() => after.open(ID, before.seal(ID, '123456')), UnsealError)
+  })
+
+  test('values sealed before key ids existed (no `kid.`) are tried with each key', () => {
+    const legacy = before.seal(ID, '123456').split('.')[1] ?? ''
+    assert.equal(before.open(ID, legacy), '123456')
+    assert.equal(rotating.open(ID, legacy), '123456')
+    assert.throws(() => after.open(ID, legacy), UnsealError)
+  })
+
+  test('code hashes name their key; the previous one is there to check old hashes', () => {
+    assert.equal(rotating.codeHash('abcd', '123456').split('.')[0], rotating.keyIds[0])
+    assert.equal(rotating.previous?.codeHash('abcd', '123456'), before.codeHash('abcd', '123456'))
+    assert.equal(rotating.previous?.numberDigest('+12015550123'), before.numberDigest('+12015550123'))
+    assert.equal(after.previous, undefined)
+    assert.notEqual(rotating.keyIds[0], rotating.keyIds[1])
   })
 })
 

@@ -18,7 +18,6 @@ export interface FormAnswer {
   readonly text: string
   /** the error envelope's code (JSON answers); none for a success */
   readonly code?: ErrorCode
-  readonly details?: Record<string, string>
   readonly retryAfterSeconds?: number
 }
 
@@ -31,7 +30,7 @@ export async function respond(c: Context<AppEnv>, deps: AppDeps, form: 'request'
   if (a.retryAfterSeconds !== undefined) c.header('Retry-After', String(a.retryAfterSeconds))
   if (wantsJson(c)) {
     if (a.code === undefined) return c.json({ message: a.text }, a.status)
-    return c.json(errorBody(a.code, a.text, c.get('requestId'), a.details), a.status)
+    return c.json(errorBody(a.code, a.text, c.get('requestId')), a.status)
   }
   if (wantsHtml(c)) {
     const outbox = deps.outbox === undefined ? undefined : await deps.outbox.list().catch(() => [])

@@ -1,4 +1,4 @@
-import { clientIp } from '../../client-ip.js'
+import { clientIp, limitIdentity } from '../../client-ip.js'
 import { on, type Endpoint } from '../../endpoint.js'
 import { FORM_SENT } from '../../form-text.js'
 import { readFields } from '../../input.js'
@@ -13,7 +13,7 @@ const routes = formRoutes({
   description: 'Texts a code to `number`; while one is pending for that number, the same code is sent again.',
   fields: requestAuthFields,
   success: FORM_SENT,
-  errors: ['invalid_request', 'invalid_phone_number', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
+  errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
 })
 
 function answer(outcome: StartOutcome): FormAnswer {
@@ -25,7 +25,7 @@ function answer(outcome: StartOutcome): FormAnswer {
     case 'number_type_not_allowed':
       return formError(outcome.kind)
     case 'limited':
-      return formError('rate_limited', { details: { reason: outcome.reason }, retryAfterSeconds: outcome.retryAfterSeconds })
+      return formError('rate_limited', { retryAfterSeconds: outcome.retryAfterSeconds })
     case 'queue_saturated':
       return formError('queue_saturated', { retryAfterSeconds: 30 })
     case 'idempotency_in_progress':
@@ -40,12 +40,13 @@ export const requestAuth: Endpoint = {
   routes,
   surface: 'public',
   mount(app, deps) {
+    const ipOf = clientIp(deps.config.http.trustProxy)
     for (const route of routes) {
       on(app, route, async (c) => {
         const fields = await readFields(c)
         const number = fields.number ?? ''
-        const ip = clientIp(c, deps.config.http.trustProxy) ?? 'unknown'
-        const outcome = await deps.verifications.start(number, { requestId: c.get('requestId'), ip })
+        const ip = limitIdentity(ipOf(c) ?? 'unknown')
+        const outcome = await deps.verifications.start(number, { requestId: c.get('requestId'), ip, service: deps.builtInServices.public })
         return respond(c, deps, 'request', number, answer(outcome))
       })
     }

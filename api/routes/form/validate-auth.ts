@@ -27,12 +27,11 @@ function answer(outcome: CheckOutcome): FormAnswer {
     case 'wrong':
       return formError('forbidden')
     case 'limited':
-      return formError('rate_limited', { details: { reason: outcome.reason }, retryAfterSeconds: outcome.retryAfterSeconds })
+      return formError('rate_limited', { retryAfterSeconds: outcome.retryAfterSeconds })
     case 'not_pending':
-      // Once the attempts are used up every try is 429, the right code included; other ended states are 403.
-      return outcome.verification.status === 'max_attempts_reached'
-        ? formError('rate_limited', { details: { reason: 'max_attempts_reached' } })
-        : formError('forbidden', { details: { status: outcome.verification.status } })
+      // Once the attempts are used up every try is 429, the right code included; other ended states are 403 like a
+      // wrong code: an anonymous caller learns nothing about what a number had (approved, canceled, expired).
+      return outcome.verification.status === 'max_attempts_reached' ? formError('rate_limited') : formError('forbidden')
   }
 }
 
@@ -45,7 +44,7 @@ export const validateAuth: Endpoint = {
       on(app, route, async (c) => {
         const fields = await readFields(c)
         const number = fields.number ?? ''
-        const outcome = await deps.verifications.check({ to: number }, fields.auth_code ?? '')
+        const outcome = await deps.verifications.check({ to: number }, fields.auth_code ?? '', deps.builtInServices.public)
         return respond(c, deps, 'validate', number, answer(outcome))
       })
     }

@@ -24,10 +24,10 @@ const route = createRoute({
 export const checkVerification: Endpoint = {
   routes: [route],
   surface: 'v1',
-  mount(app, { verifications }) {
+  mount(app, { verifications, builtInServices }) {
     on(app, route, async (c) => {
       const body = await parseFields(c, checkVerificationBody)
-      const outcome = await verifications.check(body.id !== undefined ? { id: body.id } : { to: body.to ?? '' }, body.code)
+      const outcome = await verifications.check(body.id !== undefined ? { id: body.id } : { to: body.to ?? '' }, body.code, builtInServices.default)
       switch (outcome.kind) {
         case 'invalid_phone_number':
           throw new ApiError('invalid_phone_number', 'The phone number is not valid.')

@@ -50,14 +50,14 @@ const route = createRoute({
 export const createVerification: Endpoint = {
   routes: [route],
   surface: 'v1',
-  mount(app, { verifications }) {
+  mount(app, { verifications, builtInServices }) {
     on(app, route, async (c) => {
       const body = await parseFields(c, createVerificationBody)
       const idempotencyKey = c.req.header('idempotency-key')
       if (idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
         throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
       }
-      const outcome = await verifications.start(body.to, { requestId: c.get('requestId'), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })
+      const outcome = await verifications.start(body.to, { requestId: c.get('requestId'), service: builtInServices.default, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })
       switch (outcome.kind) {
         case 'sent':
           if (outcome.replayed === true) c.header('Idempotent-Replayed', 'true')

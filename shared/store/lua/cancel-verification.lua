@@ -4,16 +4,18 @@
   KEYS[1] the verification's hash
   ARGV[1] now (ms)
   ARGV[2] how long an ended verification is kept (ms)
+  ARGV[3] ids of the configured keys, comma-separated
 
   Reply: { 'not_found' } | { 'canceled' | 'not_pending', field, value, ... }
 ]]
 local key = KEYS[1]
-local now, retain = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, retain, keyIds = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 
 --- @include "append-record"
+--- @include "unopenable"
 
-local v = redis.call('HMGET', key, 's', 'xt')
-if not v[1] then return { 'not_found' } end
+local v = redis.call('HMGET', key, 's', 'xt', 'e')
+if not v[1] or unopenable(v[3], keyIds) then return { 'not_found' } end
 local outcome = 'not_pending'
 if v[1] == 'pending' and now >= tonumber(v[2]) then
   redis.call('HSET', key, 's', 'expired', 'ut', v[2])

@@ -6,12 +6,13 @@
 
   KEYS[1] the verification's hash (mode 'id') or the number's hash (mode 'number')
 
-  ARGV[1] mode: 'id' | 'number'        ARGV[6] number key prefix of the bucket
-  ARGV[2] now (ms)                     ARGV[7] wrong codes per number per window (0 = no budget)
-  ARGV[3] hash of the candidate code   ARGV[8] that window (ms)
-  ARGV[4] how long an ended verification is kept (ms)
-  ARGV[5] verification key prefix of the bucket
-  ARGV[9] number hash TTL (ms)
+  ARGV[1] mode: 'id' | 'number'                  ARGV[7]  wrong codes per number per window (0 = no budget)
+  ARGV[2] now (ms)                               ARGV[8]  that window (ms)
+  ARGV[3] hash of the candidate code, `kid.hash` ARGV[9]  number hash TTL (ms)
+  ARGV[4] how long an ended verification is kept ARGV[10] the candidate's hash with the previous key ('' = none)
+  ARGV[5] verification key prefix of the bucket  ARGV[11] mode 'id': the service the verification must belong to
+  ARGV[6] number key prefix of the bucket                 ('' = the default service)
+                                                 ARGV[12] ids of the configured keys, comma-separated
 
   Reply: { 'not_found' } | { 'limited', reason, retryAfterMs }
        | { 'approved' | 'wrong' | 'not_pending', id, field, value, ... }
@@ -20,8 +21,10 @@ local mode, now, candidate = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local retain = tonumber(ARGV[4])
 local verificationPrefix, numberPrefix = ARGV[5], ARGV[6]
 local failedLimit, failedWindow, numberTtl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local previousCandidate, service, keyIds = ARGV[10], ARGV[11], ARGV[12]
 
 --- @include "append-record"
+--- @include "unopenable"
 
 local id, key, numberKey
 if mode == 'number' then
@@ -34,9 +37,11 @@ else
   id = string.sub(key, string.len(verificationPrefix) + 1)
 end
 
-local v = redis.call('HMGET', key, 's', 'xt', 'ca', 'mc', 'h', 'nd')
-if not v[1] then return { 'not_found' } end
-if not numberKey then numberKey = numberPrefix .. v[6] end
+local v = redis.call('HMGET', key, 's', 'xt', 'ca', 'mc', 'h', 'nd', 'ns', 'sv', 'e')
+if not v[1] or unopenable(v[9], keyIds) then return { 'not_found' } end
+-- By id, a verification of another service does not exist for this caller.
+if mode == 'id' and (v[8] or '') ~= service then return { 'not_found' } end
+if not numberKey then numberKey = numberPrefix .. (v[7] or v[6]) end
 
 local status = v[1]
 if status == 'pending' and now >= tonumber(v[2]) then
@@ -55,8 +60,15 @@ if failedLimit > 0 then
   if failedCount >= failedLimit then return { 'limited', 'number_failed_checks', failedStart + failedWindow - now } end
 end
 
--- Constant time over the whole hash: the time taken does not depend on where the two differ.
+-- The stored hash names the key that made it; one from before key ids existed was made by the current key.
 local stored = v[5]
+local storedKid = string.match(stored, '^(%w+)%.')
+if not storedKid then
+  candidate = string.sub(candidate, string.find(candidate, '.', 1, true) + 1)
+elseif storedKid ~= string.match(candidate, '^(%w+)%.') and previousCandidate ~= '' then
+  candidate = previousCandidate
+end
+-- Constant time over the whole hash: the time taken does not depend on where the two differ.
 local diff = (string.len(stored) == string.len(candidate)) and 0 or 1
 for i = 1, string.len(stored) do
   diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(candidate, i) or 0))

@@ -12,8 +12,8 @@
   ARGV[3]  sealed "to\ncode"   ARGV[10] send window (ms)
   ARGV[4]  code hash           ARGV[11] sends per window
   ARGV[5]  country             ARGV[12] how long an ended verification is kept (ms)
-  ARGV[6]  number digest
-  ARGV[7]  code TTL (ms)
+  ARGV[6]  number digest       ARGV[15] service id ('' = the default service)
+  ARGV[7]  code TTL (ms)       ARGV[16] the number's digest in its service ('' = the number digest)
 
   Reply: { 'created' | 'resent', id, field, value, ... } | { 'limited', reason, retryAfterMs }
 ]]
@@ -24,6 +24,7 @@ local ttl, maxChecks = tonumber(ARGV[7]), tonumber(ARGV[8])
 local cooldown, window, maxSends = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 local retain, numberTtl = tonumber(ARGV[12]), tonumber(ARGV[13])
 local verificationPrefix = ARGV[14]
+local service, scopedDigest = ARGV[15], ARGV[16]
 
 --- @include "append-record"
 
@@ -60,7 +61,8 @@ if pendingKey then
   redis.call('HINCRBY', pendingKey, 'sa', 1)
   redis.call('HSET', pendingKey, 'ut', now, 'ds', 'queued', 'du', now)
   redis.call('HDEL', pendingKey, 'dm', 'dc', 'de')
-  redis.call('PEXPIRE', numberKey, numberTtl)
+  -- The number's state must outlive the pending verification it points to, or a check by number finds nothing.
+  redis.call('PEXPIRE', numberKey, math.max(numberTtl, redis.call('PTTL', pendingKey)))
   return appendRecord({ 'resent', pendingId }, pendingKey)
 end
 
@@ -68,6 +70,8 @@ local expires = now + ttl
 redis.call('HSET', newKey,
   's', 'pending', 'e', sealed, 'h', codeHash, 'c', country, 'nd', digest,
   'sa', 1, 'ca', 0, 'mc', maxChecks, 'ct', now, 'ut', now, 'xt', expires, 'ds', 'queued', 'du', now)
+if service ~= '' then redis.call('HSET', newKey, 'sv', service) end
+if scopedDigest ~= '' then redis.call('HSET', newKey, 'ns', scopedDigest) end
 redis.call('PEXPIREAT', newKey, expires + retain)
 redis.call('HSET', numberKey, 'cur', newId)
 redis.call('PEXPIRE', numberKey, math.max(numberTtl, expires + retain - now))
