@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { HonoAdapter } from '@bull-board/hono'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Queue } from 'bullmq'
-import { Hono } from 'hono'
+import { Hono, type Context, type Next } from 'hono'
 import { adminAuth } from '../shared/admin-auth.js'
 import type { Config } from '../shared/config/index.js'
 import type { SendJob } from '../shared/jobs.js'
@@ -21,9 +21,23 @@ export interface AdminDeps {
  * /metrics, including BullMQ's own queue-depth export. Job data holds a verification id and a send attempt:
  * no code and no phone number reach the dashboard.
  */
+/**
+ * The dashboard can change jobs (ADMIN_READ_ONLY=false): no other page may frame it (clickjacking), and its answers
+ * are never cached or sniffed. Its own scripts need no stricter policy here; the pages it serves set their own.
+ */
+async function adminFrameGuard(c: Context, next: Next): Promise<void> {
+  await next()
+  c.header('X-Frame-Options', 'DENY')
+  c.header('Content-Security-Policy', "frame-ancestors 'none'")
+  c.header('X-Content-Type-Options', 'nosniff')
+  c.header('Referrer-Policy', 'no-referrer')
+  c.header('Cache-Control', 'no-store')
+}
+
 export function createAdminApp(deps: AdminDeps & { readonly password: string }): Hono {
   const { config, queue, metrics } = deps
   const app = new Hono()
+  app.use(adminFrameGuard)
   app.use(adminAuth(config.admin, deps.password, 'sms-two-factor-auth admin'))
 
   app.get('/metrics', async (c) => {

@@ -27,7 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.use(requestIdentity(requestIds()))
-  app.use(securityHeaders())
+  app.use(securityHeaders({ hsts: config.runtime.production }))
   app.use(requestLog({ logger, metrics: deps.metrics }))
   app.use(async function markSurface(c, next) {
     c.set('surface', FORM_PATHS.has(c.req.path) ? 'form' : 'api')

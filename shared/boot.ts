@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/index.js'
+import { ConfigError, describeSource, loadConfig, loadDotEnv, type Config } from './config/index.js'
+import { relayIsSafe } from './config/schema.js'
 import { createLogger, type Logger } from './logger.js'
 
 /**
@@ -18,6 +19,24 @@ export function boot(service: 'api' | 'worker'): { readonly config: Config; read
     throw error
   }
   const logger = createLogger(config, service)
-  if (config.secret.usingDevSecret) logger.warn('SECRET_KEY is not set: using the built-in development key (never do this in production)')
+  // Which settings reached the process, secrets shown only as set: an operator's first question about a deployment.
+  logger.info({ settings: describeSource(process.env) }, 'settings')
+  for (const warning of bootWarnings(config, service)) logger.warn(warning)
   return { config, logger }
+}
+
+/** What an operator must hear at start: settings that work, but not safely. */
+export function bootWarnings(config: Config, service: 'api' | 'worker'): string[] {
+  const warnings: string[] = []
+  if (config.secret.usingDevSecret) warnings.push('SECRET_KEY is not set: using the built-in development key (never do this in production)')
+  const provider = config.provider
+  if (provider.kind === 'signalwire' && provider.host !== undefined && !relayIsSafe(provider.host)) {
+    warnings.push('SIGNALWIRE_HOST is ws:// to another machine: the SignalWire token crosses the network in clear (refused in production)')
+  }
+  if (service === 'api' && config.runtime.production && config.http.publicRoutes && config.phone.allowedCountries.length === 0 && config.limits.globalSendsPerHour === 0) {
+    warnings.push(
+      'the public form routes are on with no ALLOWED_COUNTRIES and no GLOBAL_SENDS_PER_HOUR: anyone can make the service text any country, billed to you (README "Before going public")',
+    )
+  }
+  return warnings
 }

@@ -51,3 +51,11 @@ export function maskPhone(e164: string): string {
   if (e164.length <= 7) return '*'.repeat(e164.length)
   return `${e164.slice(0, 5)}${'*'.repeat(e164.length - 7)}${e164.slice(-2)}`
 }
+
+/**
+ * A provider's error text as it may be stored and logged: at most 200 characters, with any run of seven or more
+ * digits (a phone number it may echo, "+1 (201) 555-0123" included) masked.
+ */
+export function redactProviderText(text: string): string {
+  return text.slice(0, 200).replace(/\+?\d[\d ().-]{5,}\d/g, (run) => (run.replace(/\D/g, '').length >= 7 ? maskPhone(`+${run.replace(/\D/g, '')}`) : run))
+}

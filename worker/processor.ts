@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq'
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Config } from '../shared/config/index.js'
 import { renderMessage } from '../shared/codes.js'
 import { sendJobSchema, sendReference, type SendJob } from '../shared/jobs.js'
@@ -24,6 +24,17 @@ const MIN_REMAINING_MS = 1_000
  * step ends the loop once the code has expired.
  */
 const NOT_CONNECTED_DELAY_MS = 1_000
+/**
+ * The provider said "too many" (RELAY 429): every worker on the queue holds off this long, and the job waits its turn
+ * again without spending an attempt. Retrying it alone would only keep the provider throttling.
+ */
+export const PROVIDER_THROTTLE_MS = 2_000
+
+/** What the processor may ask of the worker that runs it. */
+export interface WorkerControl {
+  /** stop taking jobs, on every worker of the queue, for `ms` (BullMQ's rate limit, kept in Redis) */
+  throttle(ms: number): Promise<void>
+}
 
 /**
  * Sends one SMS for one job. Idempotent: the claim step re-reads the verification and skips what is no longer
@@ -33,7 +44,7 @@ const NOT_CONNECTED_DELAY_MS = 1_000
 export function createProcessor(deps: ProcessorDeps) {
   const { config, store, sender } = deps
 
-  return async function processSendJob(job: Job<SendJob>, token?: string): Promise<JobOutcome> {
+  return async function processSendJob(job: Job<SendJob>, token: string | undefined, control: WorkerControl): Promise<JobOutcome> {
     const parsed = sendJobSchema.safeParse(job.data)
     if (!parsed.success) throw new UnrecoverableError('malformed send job')
     const data = parsed.data
@@ -70,6 +81,11 @@ export function createProcessor(deps: ProcessorDeps) {
         await job.moveToDelayed(Date.now() + NOT_CONNECTED_DELAY_MS * (1 + Math.random()), token)
         logger.debug({ outcome: 'delayed', errorCode: failure.code, durationMs: elapsed(started) }, 'provider not connected: job put back')
         throw new DelayedError()
+      }
+      if (failure.code === 'provider_429') {
+        await control.throttle(PROVIDER_THROTTLE_MS)
+        logger.warn({ outcome: 'throttled', errorCode: failure.code, throttleMs: PROVIDER_THROTTLE_MS, durationMs: elapsed(started) }, 'provider throttling: the queue holds off')
+        throw Worker.RateLimitError()
       }
       const lastTry = failure.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
       if (lastTry) {

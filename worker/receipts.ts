@@ -37,7 +37,7 @@ export function createReceiptRecorder(deps: {
     const status = STATUS[receipt.state]
     const error =
       receipt.state === 'undelivered' || receipt.state === 'failed'
-        ? { code: receipt.state, message: (receipt.reason ?? 'no reason given').slice(0, 200) }
+        ? { code: receipt.state, message: receipt.reason ?? 'no reason given' }
         : undefined
     const sent = receipt.reference === undefined ? undefined : parseSendReference(receipt.reference)
     let recorded: { readonly createdAt: number } | undefined

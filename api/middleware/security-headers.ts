@@ -19,11 +19,14 @@ const HEADERS: ReadonlyArray<readonly [string, string]> = [
  * out with whatever response it builds (error responses included) and a route may still override one. Setting
  * them on the finished response instead would force the Node adapter off its fast path.
  *
- * @example app.use(securityHeaders())
+ * @example app.use(securityHeaders({ hsts: config.runtime.production }))
  */
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(options: { hsts?: boolean } = {}): MiddlewareHandler {
+  // In production the service is behind TLS (README "Before going public"): browsers that reached it over HTTPS
+  // keep to HTTPS for a year. Browsers ignore the header on plain HTTP, so a development setup is not locked out.
+  const headers = options.hsts === true ? [...HEADERS, ['Strict-Transport-Security', 'max-age=31536000'] as const] : HEADERS
   return async function securityHeadersMiddleware(c, next) {
-    for (const [name, value] of HEADERS) c.header(name, value)
+    for (const [name, value] of headers) c.header(name, value)
     await next()
   }
 }

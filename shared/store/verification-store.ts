@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js'
 import { newVerificationId, tagOfId } from '../ids.js'
 import type { Keys } from '../keys.js'
 import { Script, type ScriptReply } from '../lua-script.js'
-import type { ParsedPhone } from '../phone.js'
+import { redactProviderText, type ParsedPhone } from '../phone.js'
 import type { RedisClient } from '../redis.js'
 import { UnsealError, type Secrets } from '../secrets.js'
 import type { ServiceRef } from '../services.js'
@@ -246,7 +246,7 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
           update.messageId ?? '',
           update.status,
           update.error?.code ?? '',
-          (update.error?.message ?? '').slice(0, 200),
+          redactProviderText(update.error?.message ?? ''),
           update.strict === true ? '1' : '0',
         ],
       )

@@ -12,6 +12,10 @@ export interface DemoHarness {
   phone(): FakeRelay
   /** a fresh browser context (no cookies, no cache) with the demo page loaded and watched */
   open(options?: BrowserContextOptions): Promise<{ page: Page; problems: PageProblems }>
+  /** a fresh browser context with a blank page, for pages of other origins */
+  blank(options?: BrowserContextOptions): Promise<Page>
+  /** the API process's log lines so far */
+  apiLog(): readonly string[]
 }
 
 /**
@@ -49,6 +53,12 @@ export function useDemoHarness(provider: Provider): DemoHarness {
       const relay = started().stack.relay
       assert.ok(relay !== undefined, 'the signalwire stack has a relay')
       return relay
+    },
+    apiLog: () => started().stack.api.lines,
+    async blank(options = {}) {
+      const context = await newContext(started().browser, options)
+      contexts.push(context)
+      return context.newPage()
     },
     async open(options = {}) {
       const context = await newContext(started().browser, options)

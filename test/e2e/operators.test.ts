@@ -88,6 +88,11 @@ describe('operators: queue dashboard, metrics, health on the real processes', ()
     const page = await fetch(`${adminUrl}/admin/queues`, { headers: auth })
     assert.equal(page.status, 200)
     assert.match(await page.text(), /<html/i)
+    // No other page may frame the dashboard (it can change jobs), and the refusal carries the same guard.
+    for (const res of [page, await fetch(`${adminUrl}/admin/queues`)]) {
+      assert.equal(res.headers.get('x-frame-options'), 'DENY')
+      assert.equal(res.headers.get('content-security-policy'), "frame-ancestors 'none'")
+    }
     const api = await fetch(`${adminUrl}/admin/queues/api/queues?activeQueue=sms&status=completed&page=1&jobsPerPage=10`, { headers: auth })
     assert.equal(api.status, 200)
     const body = await api.text()

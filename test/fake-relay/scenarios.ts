@@ -1,10 +1,11 @@
 // How the fake relay answers one messaging.send or plays out one calling.dial, chosen by the destination number.
 
-export type RelayScenario = 'ok' | 'reject400' | 'undelivered' | 'failed' | 'noReply' | 'drop' | 'rpcError'
+export type RelayScenario = 'ok' | 'reject400' | 'throttled' | 'undelivered' | 'failed' | 'noReply' | 'drop' | 'rpcError'
 
 export const RELAY_SCENARIOS: readonly RelayScenario[] = [
   'ok',
   'reject400',
+  'throttled',
   'undelivered',
   'failed',
   'noReply',
@@ -19,6 +20,7 @@ export function isRelayScenario(value: unknown): value is RelayScenario {
 // Keyed by the last four digits so that any valid-looking number (e.g. +12015550400) can pick one.
 const BY_LAST_FOUR: Readonly<Record<string, RelayScenario>> = {
   '0400': 'reject400',
+  '0429': 'throttled',
   '0001': 'undelivered',
   '0002': 'failed',
   '0999': 'noReply',

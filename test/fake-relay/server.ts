@@ -42,7 +42,7 @@ export interface FakeRelayOptions {
 }
 
 export interface ReceivedMessage {
-  /** The message_id the relay answered with; '' when the scenario issues none (reject400, rpcError, noReply, drop). */
+  /** The message_id the relay answered with; '' when the scenario issues none (reject400, throttled, rpcError, noReply, drop). */
   messageId: string
   from: string
   to: string
@@ -454,6 +454,9 @@ class FakeRelayServer implements FakeRelay {
         return
       case 'reject400':
         this.sendTo(conn, resultFrame(id, { code: '400', message: 'Bad request' }))
+        return
+      case 'throttled':
+        this.sendTo(conn, resultFrame(id, { code: '429', message: 'Too Many Requests' }))
         return
       default:
         break

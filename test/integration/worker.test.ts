@@ -98,6 +98,23 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     assert.equal(relay.messages.filter((m) => m.to === '+12015550402').length, 0)
   })
 
+  test('a provider 429 holds the whole queue off and retries without spending an attempt (SEND_ATTEMPTS=3)', async () => {
+    const throttled = '+12015550429'
+    const v = await create(throttled)
+    // Throttled for four sends: more than the three attempts a plain retry would allow.
+    await eventually(() => Promise.resolve(relay.messages.filter((m) => m.to === throttled).length >= 4 ? true : undefined), 20_000, 'four throttled sends')
+    relay.setScenario(throttled, 'ok')
+    const delivered = await deliveryOf(v.id, 'delivered')
+    assert.equal(delivered.status, 'pending')
+    const job = await t.queue.getJob(sendReference(v.id, 1))
+    assert.equal(job?.returnvalue, 'sent')
+    assert.ok((job?.attemptsMade ?? 99) <= 1, `a throttled send spends no attempt (attemptsMade ${String(job?.attemptsMade)})`)
+    // Between throttled sends the queue waited at least the throttle delay.
+    const times = relay.messages.filter((m) => m.to === throttled).map((m) => m.receivedAt)
+    const gaps = times.slice(1).map((at, i) => at - (times[i] ?? at))
+    assert.ok(gaps.slice(0, 3).every((gap) => gap >= 1_900), `gaps between throttled sends: ${gaps.join(', ')} ms`)
+  }, 60_000)
+
   test('an expired code is never sent', async () => {
     await w.worker.pause()
     const v = await create('+12015550403')

@@ -1,3 +1,5 @@
+import { redactProviderText } from '../../shared/phone.js'
+
 /** What the worker asks of an SMS provider, and how a provider says what went wrong. */
 
 export interface OutgoingSms {
@@ -50,8 +52,9 @@ export class SendFailure extends Error {
     readonly kind: FailureKind,
     /** short, stable, loggable: e.g. `provider_400`, `timeout`, `connection_closed` */
     readonly code: string,
+    /** the provider's words, which may echo the number: kept short, digit runs masked, before anything logs them */
     message: string,
   ) {
-    super(message)
+    super(redactProviderText(message))
   }
 }
