@@ -44,7 +44,7 @@ describe('cross-site requests from a real browser', () => {
     await Promise.race([img, imgBlocked])
     const refusedLine = (method: string) =>
       h.apiLog().find((l) => l.includes('"route":"/request-auth"') && l.includes(`"method":"${method}"`) && l.includes('"status":403'))
-    await settle(async () => refusedLine('GET') !== undefined, true)
+    await settle(() => Promise.resolve(refusedLine('GET') !== undefined), true)
     const posted = page.waitForResponse((r) => r.url().endsWith('/request-auth') && r.request().method() === 'POST')
     await page.click('#go')
     const answer = await posted
