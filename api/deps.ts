@@ -3,7 +3,7 @@ import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { Logger } from '../shared/logger.js'
 import type { ApiMetrics } from '../shared/metrics.js'
 import type { RedisClient } from '../shared/redis.js'
-import type { BuiltInServices } from '../shared/services.js'
+import type { ServiceStore } from '../shared/service-store.js'
 import type { VerificationService } from './services/verifications.js'
 
 /** What the app is built from; main.ts makes these once, tests make their own. */
@@ -13,8 +13,8 @@ export interface AppDeps {
   /** for /readyz */
   readonly redis: Pick<RedisClient, 'ping'>
   readonly verifications: VerificationService
-  /** the default service (/v1) and the public routes' own */
-  readonly builtInServices: BuiltInServices
+  /** services: the built-in ones (/v1's default, the public routes', MFA's) and those made through /v2 */
+  readonly serviceStore: ServiceStore
   readonly metrics: ApiMetrics
   /** development with the console provider only: the demo page shows the last messages "sent" */
   readonly outbox?: DevOutbox

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { DELIVERY_STATUSES, VERIFICATION_STATUSES } from '../shared/verification.js'
+import { CHANNELS, DELIVERY_STATUSES, VERIFICATION_STATUSES } from '../shared/verification.js'
 
 /*
  * Shapes more than one endpoint uses: the Verification resource, the error envelope, the form routes' fields. The
@@ -13,10 +13,17 @@ const codeInput = z
   .max(64)
   .openapi({ example: '123456', description: 'the code the user typed; spaces and dashes are ignored' })
 
+const serviceInput = z
+  .string()
+  .regex(/^VA[0-9a-f]{32}$/, 'a service id: VA + 32 lowercase hex')
+  .openapi({ example: 'VA0123456789abcdef0123456789abcdef', description: 'the service (namespace) to act in; default: the default service' })
+
 export const createVerificationBody = z
   .object({
     to: phoneInput,
-    channel: z.literal('sms').optional().openapi({ description: 'only sms is supported' }),
+    channel: z.literal('sms').optional().openapi({ description: 'sms (the default)' }),
+    service: serviceInput.optional(),
+    locale: z.string().min(2).max(16).optional().openapi({ example: 'es', description: 'the language of the message; default: the destination country’s' }),
   })
   .openapi('CreateVerification')
 
@@ -25,6 +32,7 @@ export const checkVerificationBody = z
     to: phoneInput.optional(),
     id: z.string().min(1).max(64).optional().openapi({ example: 'ver_abcd…' }),
     code: codeInput,
+    service: serviceInput.optional(),
   })
   .refine((b) => (b.to === undefined) !== (b.id === undefined), { message: 'give exactly one of "to" or "id"' })
   .openapi('CheckVerification')
@@ -32,8 +40,10 @@ export const checkVerificationBody = z
 export const verificationSchema = z
   .object({
     id: z.string().openapi({ example: 'ver_abcd2345efgh…' }),
+    service: z.string().openapi({ example: 'VA0123456789abcdef0123456789abcdef' }),
     to: z.string().openapi({ example: '+12015550123' }),
-    channel: z.literal('sms'),
+    channel: z.enum(CHANNELS),
+    locale: z.string().openapi({ example: 'en' }),
     status: z.enum(VERIFICATION_STATUSES),
     sendAttempts: z.number().int(),
     checkAttempts: z.number().int().openapi({ description: 'wrong codes so far' }),

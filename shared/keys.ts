@@ -33,6 +33,19 @@ export interface Keys {
   idempotency(digest: string): string
   /** Development only: the console provider's last messages, sealed, for the demo page's outbox. */
   devOutbox(): string
+  /**
+   * Services created through /v2 and their rate limits, all in one slot of their own (few, small, read through a
+   * cache): a service's settings, an account's services by creation time, a service's rate limits by unique name,
+   * a rate limit, its buckets, a bucket.
+   */
+  service(serviceSid: string): string
+  accountServices(accountSid: string): string
+  serviceRateLimits(serviceSid: string): string
+  rateLimit(rateLimitSid: string): string
+  rateLimitBuckets(rateLimitSid: string): string
+  bucket(bucketSid: string): string
+  /** The count of one value (e.g. an end user's IP) against one bucket, per window; with the shared counters. */
+  bucketCounter(bucketSid: string, valueDigest: string, window: number): string
 }
 
 export const QUEUE_NAME = 'sms'
@@ -50,5 +63,12 @@ export function createKeys(prefix: string): Keys {
     globalCounter: (hour) => `${prefix}:{${prefix}.limits}:all:${hour}`,
     idempotency: (digest) => `${prefix}:{i${digest.slice(0, 4)}}:idem:${digest}`,
     devOutbox: () => `${prefix}:{${prefix}.dev}:outbox`,
+    service: (sid) => `${prefix}:{${prefix}.services}:svc:${sid}`,
+    accountServices: (sid) => `${prefix}:{${prefix}.services}:acct:${sid}`,
+    serviceRateLimits: (sid) => `${prefix}:{${prefix}.services}:svc:${sid}:rl`,
+    rateLimit: (sid) => `${prefix}:{${prefix}.services}:rl:${sid}`,
+    rateLimitBuckets: (sid) => `${prefix}:{${prefix}.services}:rl:${sid}:bl`,
+    bucket: (sid) => `${prefix}:{${prefix}.services}:bl:${sid}`,
+    bucketCounter: (sid, valueDigest, window) => `${prefix}:{${prefix}.limits}:rb:${sid}:${valueDigest}:${window}`,
   }
 }

@@ -18,10 +18,18 @@ export interface Delivery {
   readonly error?: DeliveryError
 }
 
+export const CHANNELS = ['sms', 'call'] as const
+export type Channel = (typeof CHANNELS)[number]
+
 export interface Verification {
   readonly id: string
+  /** the service it belongs to (`VA…`) */
+  readonly service: string
   readonly to: string
-  readonly channel: 'sms'
+  /** how the latest code went out */
+  readonly channel: Channel
+  /** the language of its messages */
+  readonly locale: string
   readonly status: VerificationStatus
   readonly sendAttempts: number
   readonly checkAttempts: number

@@ -7,7 +7,8 @@ import { handleShutdown } from '../shared/lifecycle.js'
 import type { Logger } from '../shared/logger.js'
 import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
-import { builtInServices } from '../shared/services.js'
+import { createServiceStore } from '../shared/service-store.js'
+import type { ServiceRef } from '../shared/services.js'
 import { createVerificationStore, type VerificationStore } from '../shared/store/verification-store.js'
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const store = createVerificationStore({ redis, keys, secrets, config, now })
+  const services = createServiceStore({ redis, keys, config, now })
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
   const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
@@ -61,11 +63,11 @@ async function main(): Promise<void> {
     { name: 'worker listener', run: () => new Promise<void>((resolve) => admin.close(() => resolve())) },
   ])
 
-  const sender = await createSender(config, store, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }))
+  const sender = await createSender(config, store, services.builtIn.default, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }))
   running.sender = sender
   // 0 while booting (waiting for the provider); the gate keeps it current from here on.
   metrics.providerConnected.set(gate.connected ? 1 : 0)
-  running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, sender, logger, now }) })
+  running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, services, sender, logger, now }) })
   instrumentWorker(running.worker, metrics)
   gate.attach(running.worker)
   logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
 async function createSender(
   config: Config,
   store: VerificationStore,
+  defaultService: ServiceRef,
   logger: Logger,
   metrics: WorkerMetrics,
   gate: ProviderGate,
@@ -82,7 +85,7 @@ async function createSender(
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
-  const recordReceipt = createReceiptRecorder({ store, defaultService: builtInServices(config.redis.keyPrefix).default, logger, metrics })
+  const recordReceipt = createReceiptRecorder({ store, defaultService, logger, metrics })
   try {
     return await createSignalWireSender({
       project: provider.project,

@@ -1,20 +1,23 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Config } from '../shared/config/index.js'
-import { renderMessage } from '../shared/codes.js'
 import { sendJobSchema, sendReference, type SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
+import { renderSms } from '../shared/messages/render.js'
+import type { ServiceStore } from '../shared/service-store.js'
 import type { VerificationStore } from '../shared/store/verification-store.js'
 import { NOT_CONNECTED, SendFailure, type Sender } from './senders/sender.js'
 
 export interface ProcessorDeps {
   readonly config: Pick<Config, 'sms' | 'worker'>
   readonly store: VerificationStore
+  /** a verification's service names it in the message, and says whether to warn */
+  readonly services: Pick<ServiceStore, 'get'>
   readonly sender: Sender
   readonly logger: Logger
   readonly now: () => number
 }
 
-export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'skipped' | 'expired'
+export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'skipped' | 'expired' | 'service_gone'
 
 /** A send that would reach the phone with less than this left of the code's life is not worth making. */
 const MIN_REMAINING_MS = 1_000
@@ -65,10 +68,28 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'expired'
     }
 
-    const body = renderMessage(config.sms.template, claim.code, config.sms.webOtpDomain)
+    const { stored } = claim
+    const service = await deps.services.get(stored.resource.service)
+    if (service === undefined) {
+      // Deleted through /v2 since: its verifications are gone with it.
+      await store.recordDelivery(data.id, { status: 'skipped', attempt: data.attempt, error: { code: 'service_gone', message: 'the service was deleted' } })
+      logger.info({ outcome: 'service_gone', durationMs: elapsed(started) }, 'job done')
+      return 'service_gone'
+    }
+    const body = renderSms(
+      {
+        serviceName: service.friendlyName,
+        locale: stored.locale,
+        warning: service.doNotShareWarning,
+        ...(service.template === undefined ? {} : { template: service.template }),
+        ...(stored.prefix === undefined ? {} : { prefix: stored.prefix }),
+        ...(config.sms.webOtpDomain === undefined ? {} : { webOtpDomain: config.sms.webOtpDomain }),
+      },
+      claim.code,
+    )
     try {
       const accepted = await sender.send(
-        { to: claim.to, body, reference: sendReference(data.id, data.attempt) },
+        { to: claim.to, body, reference: sendReference(data.id, data.attempt), ...(stored.sender === undefined ? {} : { from: stored.sender }) },
         Math.min(config.worker.sendTimeoutMs, remaining),
       )
       await store.recordDelivery(data.id, { status: accepted.status, attempt: data.attempt, messageId: accepted.messageId })

@@ -1,25 +1,21 @@
 --[[
-  Takes one place under each configured shared send limit (per client IP, per country, global; each per clock
-  hour), or none if any of them is full.
+  Takes one place under each of several counters (per client IP, per country, global, a /v2 rate limit's buckets),
+  or none if any of them is full. Counters live in one slot; each names its own window in its key.
 
-  KEYS[1] the client IP's counter   KEYS[2] the country's counter   KEYS[3] the global counter
-  (always three names; a limit of 0 leaves its key untouched)
+  KEYS[i]         a counter
+  ARGV[2i - 1]    its limit (0 = no limit: the key is not touched)
+  ARGV[2i]        its TTL (ms), past the end of its window
 
-  ARGV[1] IP limit   ARGV[2] country limit   ARGV[3] global limit   (0 = no limit)
-  ARGV[4] counter TTL (ms)
-
-  Reply: { 'ok' } | { 'limited', index of the full limit (1-based) }
+  Reply: { 'ok' } | { 'limited', index of the full counter (1-based) }
 ]]
-local limits = { tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]) }
-local ttl = ARGV[4]
-
-for i = 1, 3 do
-  if limits[i] > 0 and (tonumber(redis.call('GET', KEYS[i])) or 0) >= limits[i] then return { 'limited', i } end
+for i = 1, #KEYS do
+  local limit = tonumber(ARGV[2 * i - 1])
+  if limit > 0 and (tonumber(redis.call('GET', KEYS[i])) or 0) >= limit then return { 'limited', i } end
 end
-for i = 1, 3 do
-  if limits[i] > 0 then
+for i = 1, #KEYS do
+  if tonumber(ARGV[2 * i - 1]) > 0 then
     redis.call('INCR', KEYS[i])
-    redis.call('PEXPIRE', KEYS[i], ttl)
+    redis.call('PEXPIRE', KEYS[i], ARGV[2 * i])
   end
 end
 return { 'ok' }

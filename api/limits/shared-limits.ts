@@ -5,7 +5,8 @@ import type { RedisClient } from '../../shared/redis.js'
 import type { Secrets } from '../../shared/secrets.js'
 
 /*
- * Send limits shared by many numbers: per client IP, per country and global, each per clock hour.
+ * Send limits shared by many numbers: per client IP, per country and global, each per clock hour, and the buckets of
+ * a /v2 service's rate limits, each over its own interval.
  *
  * These counters cannot sit in the same Redis Cluster slot as every number bucket, so a send is decided in two
  * atomic steps: this one reserves a place under every shared limit (all or nothing, one script), then the store's
@@ -16,11 +17,19 @@ import type { Secrets } from '../../shared/secrets.js'
 
 const HOUR_MS = 3_600_000
 
-export type SharedLimitReason = 'ip_window' | 'country_window' | 'global_window'
+export type SharedLimitReason = 'ip_window' | 'country_window' | 'global_window' | 'bucket'
 
 export interface Reservation {
   /** gives the places back (the send did not happen) */
   release(): Promise<void>
+}
+
+/** A /v2 rate limit's bucket, counting one value (the `RateLimits` parameter of a create). */
+export interface BucketLimit {
+  readonly bucketSid: string
+  readonly max: number
+  readonly intervalSeconds: number
+  readonly value: string
 }
 
 export type ReserveResult =
@@ -30,14 +39,19 @@ export type ReserveResult =
 const reserveScript = Script.load(new URL('./reserve-places.lua', import.meta.url))
 const releaseScript = Script.load(new URL('./release-places.lua', import.meta.url))
 
-const REASONS: readonly SharedLimitReason[] = ['ip_window', 'country_window', 'global_window']
-
 export interface SharedLimitsDeps {
   readonly redis: RedisClient
   readonly keys: Keys
   readonly secrets: Secrets
   readonly config: Pick<Config, 'limits'>
   readonly now: () => number
+}
+
+interface Counter {
+  readonly key: string
+  readonly limit: number
+  readonly windowEnd: number
+  readonly reason: SharedLimitReason
 }
 
 export function createSharedLimits(deps: SharedLimitsDeps) {
@@ -49,28 +63,44 @@ export function createSharedLimits(deps: SharedLimitsDeps) {
   }
 
   return {
-    /** Whether any shared limit is configured at all (no Redis step when none is). */
-    active(ip: string | undefined): boolean {
-      return (ip !== undefined && limits.ipSendsPerHour > 0) || Object.keys(limits.countrySendsPerHour).length > 0 || limits.globalSendsPerHour > 0
+    /** Whether any shared limit applies at all (no Redis step when none does). */
+    active(ip: string | undefined, buckets: readonly BucketLimit[] = []): boolean {
+      return (
+        (ip !== undefined && limits.ipSendsPerHour > 0) ||
+        Object.keys(limits.countrySendsPerHour).length > 0 ||
+        limits.globalSendsPerHour > 0 ||
+        buckets.length > 0
+      )
     },
 
-    /** Takes one place under each configured limit, or none if any is full. `ip` only for public routes. */
-    async reserve(input: { readonly ip: string | undefined; readonly country: string }): Promise<ReserveResult> {
+    /** Takes one place under each limit that applies, or none if any is full. `ip` only for public routes. */
+    async reserve(input: { readonly ip: string | undefined; readonly country: string; readonly buckets?: readonly BucketLimit[] }): Promise<ReserveResult> {
       const now = deps.now()
       const hour = Math.floor(now / HOUR_MS)
-      const perLimit = [input.ip === undefined ? 0 : limits.ipSendsPerHour, countryLimit(input.country), limits.globalSendsPerHour]
-      const counterKeys = [
-        keys.ipCounter(input.ip === undefined ? '-' : secrets.digest('ip', input.ip), hour),
-        keys.countryCounter(input.country, hour),
-        keys.globalCounter(hour),
+      const hourEnd = (hour + 1) * HOUR_MS
+      const counters: Counter[] = [
+        { key: keys.ipCounter(input.ip === undefined ? '-' : secrets.digest('ip', input.ip), hour), limit: input.ip === undefined ? 0 : limits.ipSendsPerHour, windowEnd: hourEnd, reason: 'ip_window' },
+        { key: keys.countryCounter(input.country, hour), limit: countryLimit(input.country), windowEnd: hourEnd, reason: 'country_window' },
+        { key: keys.globalCounter(hour), limit: limits.globalSendsPerHour, windowEnd: hourEnd, reason: 'global_window' },
+        ...(input.buckets ?? []).map((b): Counter => {
+          const intervalMs = b.intervalSeconds * 1000
+          const window = Math.floor(now / intervalMs)
+          return { key: keys.bucketCounter(b.bucketSid, secrets.digest('rate-limit', b.value), window), limit: b.max, windowEnd: (window + 1) * intervalMs, reason: 'bucket' }
+        }),
       ]
-      const reply = await reserveScript.run(redis, counterKeys, [...perLimit, HOUR_MS + 60_000])
+      const args = counters.flatMap((c) => [c.limit, c.windowEnd - now + 60_000])
+      const reply = await reserveScript.run(
+        redis,
+        counters.map((c) => c.key),
+        args,
+      )
       if (!Array.isArray(reply)) throw new Error('unexpected reserve reply')
       if (reply[0] === 'limited') {
-        const reason = REASONS[Number(reply[1]) - 1] ?? 'global_window'
-        return { kind: 'limited', reason, retryAfterSeconds: Math.max(1, Math.ceil(((hour + 1) * HOUR_MS - now) / 1000)) }
+        const full = counters[Number(reply[1]) - 1]
+        if (full === undefined) throw new Error(`reserve script named counter ${String(reply[1])}`)
+        return { kind: 'limited', reason: full.reason, retryAfterSeconds: Math.max(1, Math.ceil((full.windowEnd - now) / 1000)) }
       }
-      const held = counterKeys.filter((_, i) => (perLimit[i] ?? 0) > 0)
+      const held = counters.filter((c) => c.limit > 0).map((c) => c.key)
       return {
         kind: 'reserved',
         reservation: {

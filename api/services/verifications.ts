@@ -1,19 +1,21 @@
 import type { Queue } from 'bullmq'
+import { normalizeCode, type CodeFormat } from '../../shared/codes.js'
 import type { Config } from '../../shared/config/index.js'
-import { normalizeCode } from '../../shared/codes.js'
 import { isVerificationId } from '../../shared/ids.js'
 import { SEND_JOB_NAME, sendReference, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
+import { localeForCountry, resolveLocale, type Locale } from '../../shared/messages/locales.js'
 import type { ApiMetrics } from '../../shared/metrics.js'
-import type { ServiceRef } from '../../shared/services.js'
 import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
+import type { ServiceSettings } from '../../shared/services.js'
+import type { StoredVerification } from '../../shared/store/verification-record.js'
 import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/verification-store.js'
 import { withTimeout } from '../../shared/timeout.js'
-import type { Verification } from '../../shared/verification.js'
+import type { Channel, Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
 import type { IdempotencyStore } from '../idempotency.js'
-import type { Reservation, SharedLimitReason, SharedLimits } from '../limits/shared-limits.js'
+import type { BucketLimit, Reservation, SharedLimitReason, SharedLimits } from '../limits/shared-limits.js'
 import type { QueueSaturation } from './queue-saturation.js'
 
 export interface VerificationServiceDeps {
@@ -29,10 +31,20 @@ export interface VerificationServiceDeps {
 }
 
 export type StartOutcome =
-  | { readonly kind: 'sent'; readonly created: boolean; readonly verification: Verification; readonly country: string; readonly replayed?: boolean }
+  | {
+      readonly kind: 'sent'
+      readonly created: boolean
+      readonly verification: Verification
+      readonly stored: StoredVerification
+      readonly country: string
+      readonly replayed?: boolean
+    }
   | { readonly kind: 'invalid_phone_number' }
+  | { readonly kind: 'invalid_locale' }
   | { readonly kind: 'country_not_allowed'; readonly country: string }
   | { readonly kind: 'number_type_not_allowed'; readonly type: string }
+  /** the service skips SMS to landlines (Twilio's SkipSmsToLandlines) */
+  | { readonly kind: 'landline' }
   | { readonly kind: 'limited'; readonly reason: LimitReason | SharedLimitReason; readonly retryAfterSeconds: number }
   | { readonly kind: 'queue_saturated' }
   | { readonly kind: 'idempotency_in_progress' }
@@ -40,27 +52,55 @@ export type StartOutcome =
 
 export type CheckOutcome = CheckResult | { readonly kind: 'invalid_phone_number' } | { readonly kind: 'malformed_code' }
 
-export interface RequestContext {
+/** A code to send: to whom, in which service, and what the request itself decides. */
+export interface StartInput {
+  /** as the user typed it */
+  readonly to: string
+  readonly service: ServiceSettings
   readonly requestId: string
-  /** the service the request acts in: the default one for /v1, the public one for the form routes */
-  readonly service: ServiceRef
-  /** the client's IP on the public form routes, where the per-IP limit applies; absent for /v1 */
+  /** default sms */
+  readonly channel?: Channel
+  /** as the caller gave it; none: the destination country's language, or DEFAULT_LOCALE */
+  readonly locale?: string
+  /** the client's IP on the public form routes, where the per-IP limit applies; absent elsewhere */
   readonly ip?: string
   /** the caller's Idempotency-Key (/v1) */
   readonly idempotencyKey?: string
+  /** /v2 CustomCode, already checked against the service */
+  readonly customCode?: string
+  /** /v2 RateLimits: the buckets the create counts against */
+  readonly buckets?: readonly BucketLimit[]
+  /** SignalWire MFA: the request's own code format, lifetime, attempts, sender, text and owner; always a new code */
+  readonly mfa?: {
+    readonly format: CodeFormat
+    readonly ttlSeconds: number
+    readonly maxCheckAttempts: number
+    readonly sender?: string
+    readonly prefix?: string
+    readonly owner: string
+  }
+}
+
+export interface CheckInput {
+  readonly target: { readonly id: string } | { readonly to: string }
+  /** as the user typed it */
+  readonly code: string
+  readonly service: ServiceSettings
+  /** SignalWire MFA: the project that must own the verification */
+  readonly owner?: string
 }
 
 /** How long the API waits on the queue before answering 503: a hung Redis must not hang a request. */
 const ENQUEUE_TIMEOUT_MS = 900
 
 /**
- * The two-factor flow as the HTTP routes need it: plain inputs in, outcomes out. Knows nothing about HTTP.
- * Infrastructure failures (Redis unreachable, timeouts) surface as UnavailableError; script bugs stay errors.
+ * The verification flow as the HTTP routes need it: plain inputs in, outcomes out. Knows nothing about HTTP.
+ * Infrastructure failures (Redis unreachable, timeouts) surface as UnavailableError; anything else is a bug.
  */
 export interface VerificationService {
-  start(rawTo: string, ctx: RequestContext): Promise<StartOutcome>
-  check(target: { readonly id: string } | { readonly to: string }, rawCode: string, service: ServiceRef): Promise<CheckOutcome>
-  get(id: string): Promise<Verification | undefined>
+  start(input: StartInput): Promise<StartOutcome>
+  check(input: CheckInput): Promise<CheckOutcome>
+  get(id: string): Promise<StoredVerification | undefined>
   cancel(id: string): Promise<CancelResult>
 }
 
@@ -68,16 +108,17 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
   const { config, store, queue, logger, limits, idempotency, saturation, metrics } = deps
 
   /** Limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
-  async function send(phone: ParsedPhone, ctx: RequestContext): Promise<StartOutcome> {
+  async function send(phone: ParsedPhone, locale: Locale, input: StartInput): Promise<StartOutcome> {
+    const { requestId } = input
     if (await infra(saturation.saturated())) {
-      logger.warn({ requestId: ctx.requestId, capacity: saturation.capacity }, 'queue saturated: refusing new codes')
+      logger.warn({ requestId, capacity: saturation.capacity }, 'queue saturated: refusing new codes')
       return { kind: 'queue_saturated' }
     }
     let reservation: Reservation | undefined
-    if (limits.active(ctx.ip)) {
-      const reserved = await infra(limits.reserve({ ip: ctx.ip, country: phone.country }))
+    if (limits.active(input.ip, input.buckets)) {
+      const reserved = await infra(limits.reserve({ ip: input.ip, country: phone.country, ...(input.buckets === undefined ? {} : { buckets: input.buckets }) }))
       if (reserved.kind === 'limited') {
-        logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: reserved.reason }, 'send refused by limit')
+        logger.info({ requestId, to: maskPhone(phone.e164), reason: reserved.reason }, 'send refused by limit')
         return reserved
       }
       reservation = reserved.reservation
@@ -86,28 +127,43 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
 
     let result: StartResult
     try {
-      result = await infra(store.start(phone, ctx.service))
+      const mfa = input.mfa
+      result = await infra(
+        store.start({
+          phone,
+          service: input.service,
+          channel: input.channel ?? 'sms',
+          locale,
+          ...(input.customCode === undefined ? {} : { code: input.customCode }),
+          ...(mfa === undefined
+            ? {}
+            : {
+                format: mfa.format,
+                ttlSeconds: mfa.ttlSeconds,
+                maxCheckAttempts: mfa.maxCheckAttempts,
+                fresh: true,
+                owner: mfa.owner,
+                ...(mfa.sender === undefined ? {} : { sender: mfa.sender }),
+                ...(mfa.prefix === undefined ? {} : { prefix: mfa.prefix }),
+              }),
+        }),
+      )
     } catch (error) {
       await release()
       throw error
     }
     if (result.kind === 'limited') {
       await release()
-      logger.info({ requestId: ctx.requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
+      logger.info({ requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
       return result
     }
     const { verification } = result
-    const job: SendJob = {
-      id: verification.id,
-      attempt: verification.sendAttempts,
-      requestId: ctx.requestId,
-      queuedAt: deps.now(),
-    }
+    const job: SendJob = { id: verification.id, attempt: verification.sendAttempts, requestId, queuedAt: deps.now() }
     try {
       await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendReference(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
     } catch (error) {
       // The verification exists but nothing will send it; say so on it, and let the caller retry.
-      logger.error({ requestId: ctx.requestId, verificationId: verification.id, err: error }, 'could not queue the SMS')
+      logger.error({ requestId, verificationId: verification.id, err: error }, 'could not queue the send')
       await release()
       await store
         .recordDelivery(verification.id, {
@@ -119,45 +175,56 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       throw new UnavailableError('the send queue is unavailable', { cause: error })
     }
     logger.info(
-      { requestId: ctx.requestId, verificationId: verification.id, to: maskPhone(phone.e164), attempt: verification.sendAttempts },
+      { requestId, verificationId: verification.id, service: verification.service, to: maskPhone(phone.e164), attempt: verification.sendAttempts, channel: verification.channel },
       result.kind === 'created' ? 'verification created' : 'verification sent again',
     )
-    return { kind: 'sent', created: result.kind === 'created', verification, country: result.country }
+    return { kind: 'sent', created: result.kind === 'created', verification, stored: result.stored, country: result.country }
   }
 
   const service: VerificationService = {
-    async start(rawTo: string, ctx: RequestContext): Promise<StartOutcome> {
-      const phone = parsePhone(rawTo, config.phone.defaultCountry)
+    async start(input: StartInput): Promise<StartOutcome> {
+      const phone = parsePhone(input.to, config.phone.defaultCountry)
       if (phone === undefined) return { kind: 'invalid_phone_number' }
+      let locale: Locale
+      if (input.locale === undefined) {
+        locale = localeForCountry(phone.country) ?? config.service.defaultLocale
+      } else {
+        const resolved = resolveLocale(input.locale)
+        if (resolved === undefined) return { kind: 'invalid_locale' }
+        locale = resolved
+      }
       const allowed = config.phone.allowedCountries
       if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
       const type = phone.type ?? 'UNKNOWN'
+      if (input.service.skipSmsToLandlines && (input.channel ?? 'sms') === 'sms' && type === 'FIXED_LINE') return { kind: 'landline' }
       if (!config.phone.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
 
-      if (ctx.idempotencyKey === undefined) return send(phone, ctx)
-      const claim = await infra(idempotency.claim('v1:create', ctx.idempotencyKey, phone.e164))
+      if (input.idempotencyKey === undefined) return send(phone, locale, input)
+      // The default service keeps the scope keys had before services existed.
+      const scope = input.service.builtIn === 'default' ? 'v1:create' : `${input.service.id}:create`
+      const claim = await infra(idempotency.claim(scope, input.idempotencyKey, phone.e164))
       switch (claim.kind) {
         case 'in_progress':
           return { kind: 'idempotency_in_progress' }
         case 'mismatch':
           return { kind: 'idempotency_mismatch' }
         case 'replay': {
-          const verification = await infra(store.get(claim.verificationId))
+          const stored = await infra(store.getStored(claim.verificationId))
           // The verification outlived by its key (both last 24 h, the key can be a moment younger): start afresh.
-          if (verification === undefined) return { kind: 'idempotency_mismatch' }
-          return { kind: 'sent', created: claim.status === 201, verification, country: phone.country, replayed: true }
+          if (stored === undefined) return { kind: 'idempotency_mismatch' }
+          return { kind: 'sent', created: claim.status === 201, verification: stored.resource, stored, country: phone.country, replayed: true }
         }
         case 'new': {
           let outcome: StartOutcome
           try {
-            outcome = await send(phone, ctx)
+            outcome = await send(phone, locale, input)
           } catch (error) {
             await claim.abandon().catch(() => undefined)
             throw error
           }
           if (outcome.kind === 'sent') {
             await claim.complete(outcome.created ? 201 : 200, outcome.verification.id).catch((err: unknown) => {
-              logger.warn({ requestId: ctx.requestId, err }, 'could not record the idempotency key')
+              logger.warn({ requestId: input.requestId, err }, 'could not record the idempotency key')
             })
           } else {
             await claim.abandon().catch(() => undefined)
@@ -167,25 +234,30 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       }
     },
 
-    async check(target: { readonly id: string } | { readonly to: string }, rawCode: string, service: ServiceRef): Promise<CheckOutcome> {
-      let resolved: { readonly id: string } | { readonly to: string }
-      if ('to' in target) {
-        const phone = parsePhone(target.to, config.phone.defaultCountry)
+    async check(input: CheckInput): Promise<CheckOutcome> {
+      let target: { readonly id: string } | { readonly to: string }
+      if ('to' in input.target) {
+        const phone = parsePhone(input.target.to, config.phone.defaultCountry)
         if (phone === undefined) return { kind: 'invalid_phone_number' }
-        resolved = { to: phone.e164 }
+        target = { to: phone.e164 }
       } else {
-        if (!isVerificationId(target.id)) return { kind: 'not_found' }
-        resolved = target
+        if (!isVerificationId(input.target.id)) return { kind: 'not_found' }
+        target = input.target
       }
-      // A malformed code spends no attempt: it cannot be anybody's code.
-      const code = normalizeCode(rawCode, config.codes.length)
+      // A malformed code spends no attempt: it cannot be anybody's code. MFA codes bring their own format, which
+      // the verification itself checks (its length, whether it has letters).
+      const code =
+        input.owner === undefined
+          ? normalizeCode(input.code, { length: input.service.codeLength })
+          : normalizeCode(input.code, { alphabet: 'alphanumeric' })
       if (code === undefined) return { kind: 'malformed_code' }
-      return infra(store.check(resolved, code, service))
+      const result = await infra(store.check({ target, code, service: input.service, ...(input.owner === undefined ? {} : { owner: input.owner }) }))
+      return result.kind === 'malformed' ? { kind: 'malformed_code' } : result
     },
 
-    async get(id: string): Promise<Verification | undefined> {
+    async get(id: string): Promise<StoredVerification | undefined> {
       if (!isVerificationId(id)) return undefined
-      return infra(store.get(id))
+      return infra(store.getStored(id))
     },
 
     async cancel(id: string): Promise<CancelResult> {
@@ -202,8 +274,8 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
     metrics.verifications.inc({ event: name, channel: outcome.verification.channel, country: outcome.country })
   }
   return {
-    async start(rawTo, ctx) {
-      const outcome = await service.start(rawTo, ctx)
+    async start(input) {
+      const outcome = await service.start(input)
       switch (outcome.kind) {
         case 'sent':
           if (outcome.replayed !== true) event(outcome.created ? 'started' : 'resent', outcome)
@@ -213,18 +285,20 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
           break
         case 'country_not_allowed':
         case 'number_type_not_allowed':
+        case 'landline':
         case 'queue_saturated':
           metrics.limitRefusals.inc({ reason: outcome.kind })
           break
         case 'invalid_phone_number':
+        case 'invalid_locale':
         case 'idempotency_in_progress':
         case 'idempotency_mismatch':
           break
       }
       return outcome
     },
-    async check(target, rawCode, scope) {
-      const outcome = await service.check(target, rawCode, scope)
+    async check(input) {
+      const outcome = await service.check(input)
       switch (outcome.kind) {
         case 'approved':
           event('approved', outcome)
@@ -242,6 +316,7 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
           metrics.limitRefusals.inc({ reason: outcome.reason })
           metrics.checks.inc({ result: 'limited' })
           break
+        case 'malformed':
         case 'malformed_code':
           metrics.checks.inc({ result: 'malformed' })
           break
@@ -261,7 +336,7 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
   }
 }
 
-/** Redis errors that are not script replies mean Redis is unreachable or too slow: 503, not 500. */
+/** Redis errors that mean Redis is unreachable or too slow become UnavailableError (503); the rest stay bugs. */
 async function infra<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LOCALES, resolveLocale } from '../messages/locales.js'
 import { bool, hostPorts, int, list, oneOf, optionalText, setting, text, trustProxy } from './settings.js'
 
 /*
@@ -124,11 +125,24 @@ const codes = z.object({
   maxCheckAttempts: setting('MAX_CHECK_ATTEMPTS', int(5, 1, 100), 'wrong codes allowed per verification'),
 })
 
+const service = z.object({
+  name: setting('SERVICE_NAME', text('SMS 2FA').refine((v) => v.length <= 30, 'at most 30 characters'), 'the default service’s name, said in its messages ({name}); at most 30 characters'),
+  defaultLocale: setting(
+    'DEFAULT_LOCALE',
+    text('en')
+      .transform((v) => resolveLocale(v))
+      .refine((v) => v !== undefined, `a language the service has texts for: ${Object.keys(LOCALES).join(', ')}`)
+      .transform((v) => v ?? 'en'),
+    'language of the messages when the request names none and the destination’s country has none of its own',
+    { shownDefault: 'en' },
+  ),
+})
+
 const sms = z.object({
   template: setting(
     'SMS_TEMPLATE',
-    text('Your verification code is: {code}').refine((v) => v.includes('{code}'), 'must contain {code}'),
-    'message text; {code} is replaced by the code',
+    optionalText().refine((v) => v === undefined || v.includes('{code}'), 'must contain {code}'),
+    'your own message text for the built-in services ({code}, and {name} for SERVICE_NAME), used as it is in every language; empty: the built-in texts, in the recipient’s language',
   ),
   webOtpDomain: setting(
     'WEBOTP_DOMAIN',
@@ -200,6 +214,44 @@ const worker = z
   })
   .transform(({ lockSeconds, ...rest }) => ({ ...rest, lockMs: lockSeconds * 1000 }))
 
+/** `AC…:token` (Twilio) or `project:token` (SignalWire) pairs. */
+function credentialPairs(pattern: RegExp, example: string) {
+  return list().transform((entries, ctx) =>
+    entries.map((entry) => {
+      const colon = entry.indexOf(':')
+      const user = entry.slice(0, colon)
+      const secretPart = entry.slice(colon + 1)
+      if (colon <= 0 || !pattern.test(user) || secretPart.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `each entry is ${example}` })
+        return { user: '', secret: '' }
+      }
+      return { user, secret: secretPart }
+    }),
+  )
+}
+
+const compat = z.object({
+  twilioCredentials: setting(
+    'TWILIO_COMPAT_CREDENTIALS',
+    credentialPairs(/^AC[0-9a-f]{32}$/, 'AccountSid:AuthToken, the sid AC + 32 lowercase hex'),
+    'comma-separated AccountSid:AuthToken pairs accepted by HTTP Basic auth on the Twilio Verify v2 API at /v2; none: every /v2 call is 401',
+    { secret: true },
+  ),
+  mfaCredentials: setting(
+    'SIGNALWIRE_MFA_CREDENTIALS',
+    credentialPairs(/^[\w.-]{1,64}$/, 'project:token'),
+    'comma-separated project:token pairs accepted by HTTP Basic auth on the SignalWire MFA API at /api/relay/rest/mfa; none: every call is 401',
+    { secret: true },
+  ),
+  publicBaseUrl: setting(
+    'PUBLIC_BASE_URL',
+    optionalText()
+      .refine((v) => v === undefined || /^https?:\/\/[^/\s]+$/.test(v.replace(/\/$/, '')), 'the external origin, e.g. https://verify.example.com')
+      .transform((v) => v?.replace(/\/$/, '')),
+    'the service’s external URL, for the absolute url, links and page URLs of /v2 answers; empty: built from the request’s Host',
+  ),
+})
+
 const admin = z.object({
   port: setting('ADMIN_PORT', int(3001, 0, 65535), 'the API’s admin listener: queue dashboard /admin/queues and Prometheus /metrics'),
   host: setting('ADMIN_HOST', text('127.0.0.1'), 'interface of the admin listeners'),
@@ -210,7 +262,7 @@ const admin = z.object({
 })
 
 /** The sections, in the order example.env and the README show them. */
-export const sections = { runtime, http, redis, secret, auth, provider, codes, sms, limits, phone, worker, admin }
+export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, phone, worker, admin }
 
 /** Section titles for example.env and the README. */
 export const SECTION_TITLES: Record<keyof typeof sections, string> = {
@@ -219,7 +271,9 @@ export const SECTION_TITLES: Record<keyof typeof sections, string> = {
   redis: 'Redis',
   secret: 'Secrets',
   auth: 'Access',
+  compat: 'Compatible APIs (Twilio Verify, SignalWire MFA)',
   provider: 'SMS provider',
+  service: 'Default service',
   codes: 'Codes',
   sms: 'Message',
   limits: 'Limits',
@@ -265,6 +319,10 @@ export function crossFieldIssues(value: (name: string) => string | undefined): s
   if (production) {
     const apiKeys = (value('API_KEYS') ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
     if (apiKeys.some((k) => k.length < MIN_PRODUCTION_SECRET)) issues.push(`API_KEYS: each key at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`)
+    for (const name of ['TWILIO_COMPAT_CREDENTIALS', 'SIGNALWIRE_MFA_CREDENTIALS']) {
+      const tokens = (value(name) ?? '').split(',').map((p) => p.trim()).map((p) => p.slice(p.indexOf(':') + 1)).filter((t) => t.length > 0)
+      if (tokens.some((t) => t.length < MIN_PRODUCTION_SECRET)) issues.push(`${name}: each token at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`)
+    }
     const password = value('ADMIN_PASSWORD')
     if (password !== undefined && password.length < MIN_PRODUCTION_SECRET) issues.push(`ADMIN_PASSWORD: at least ${MIN_PRODUCTION_SECRET} characters when NODE_ENV=production`)
   }

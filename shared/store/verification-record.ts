@@ -1,19 +1,74 @@
+import type { CodeAlphabet } from '../codes.js'
+import { isLocale, type Locale } from '../messages/locales.js'
 import type { Secrets } from '../secrets.js'
-import { isDeliveryStatus, isVerificationStatus, type Verification, type VerificationStatus } from '../verification.js'
+import { isDeliveryStatus, isVerificationStatus, type Channel, type Verification, type VerificationStatus } from '../verification.js'
 
 /*
  * A verification as stored: one Redis hash, short field names (every verification pays for them), written and read
  * only through this module. The Lua scripts in ./lua/ use the same names.
  *
- *   s   status                      ct  created (ms)              ds  delivery status
- *   e   sealed "to\ncode" (AES-GCM)  ut  updated (ms)              du  delivery updated (ms)
- *   h   keyed hash of the code      xt  expires (ms)              dm  provider message id
- *   nd  keyed digest of the number  sa  send attempts             dc  delivery error code
- *   c   country (ISO alpha-2)       ca  wrong checks so far       de  delivery error message
- *                                   mc  wrong checks allowed
+ *   s   status                       ct  created (ms)             ds  delivery status
+ *   e   sealed "to\ncode" (AES-GCM)  ut  updated (ms)             du  delivery updated (ms)
+ *   h   keyed hash of the code       xt  expires (ms)             dm  provider message id
+ *   nd  keyed digest of the number   sa  send attempts            dc  delivery error code
+ *   ns  its digest in its service    ca  wrong checks so far      de  delivery error message
+ *       (absent: the same as nd)     mc  wrong checks allowed     sl  send log: `<epoch s>:<s|c>,…`
+ *   c   country (ISO alpha-2)        cl  code length              lc  locale
+ *   sv  service (absent: default)    ab  'a': letters and digits  ch  'c': the latest send was a call
+ *   fr  sender number (MFA `from`)   mg  text before the code     ow  owner (the MFA project)
+ *                                        (MFA `message`)
  */
 
 export type RecordFields = Readonly<Record<string, string>>
+
+/** A verification with what only the service and the worker need besides the public resource. */
+export interface StoredVerification {
+  readonly resource: Verification
+  readonly country: string
+  readonly codeLength: number
+  readonly alphabet: CodeAlphabet
+  readonly locale: Locale
+  /** every send, oldest first */
+  readonly sends: ReadonlyArray<{ readonly at: number; readonly channel: Channel }>
+  readonly sender?: string
+  readonly prefix?: string
+  readonly owner?: string
+}
+
+/** What a new verification is made of, besides what the create script fills in (status, counters, times). */
+export interface NewRecord {
+  readonly sealed: string
+  readonly codeHash: string
+  readonly country: string
+  readonly digest: string
+  readonly scopedDigest: string
+  /** undefined for the default service */
+  readonly service: string | undefined
+  readonly maxCheckAttempts: number
+  readonly codeLength: number
+  readonly alphabet: CodeAlphabet
+  readonly locale: Locale
+  readonly sender?: string
+  readonly prefix?: string
+  readonly owner?: string
+}
+
+/** The field/value pairs the create script writes for a new record. */
+export function encodeNewRecord(r: NewRecord): string[] {
+  const out = ['e', r.sealed, 'h', r.codeHash, 'c', r.country, 'nd', r.digest, 'mc', String(r.maxCheckAttempts), 'cl', String(r.codeLength), 'lc', r.locale]
+  if (r.scopedDigest !== r.digest) out.push('ns', r.scopedDigest)
+  if (r.service !== undefined) out.push('sv', r.service)
+  if (r.alphabet === 'alphanumeric') out.push('ab', 'a')
+  if (r.sender !== undefined) out.push('fr', r.sender)
+  if (r.prefix !== undefined) out.push('mg', r.prefix)
+  if (r.owner !== undefined) out.push('ow', r.owner)
+  return out
+}
+
+/** The letter a channel is written as in `ch` and `sl`. */
+export function channelLetter(channel: Channel): 's' | 'c' {
+  return channel === 'call' ? 'c' : 's'
+}
 
 /** What a verification's sealed field holds. */
 export interface SealedContents {
@@ -37,36 +92,57 @@ export function fieldsOf(reply: ReadonlyArray<string | number | null>, from: num
   return out
 }
 
-/** The record's country (for metrics); 'ZZ' when unknown. */
-export function countryOf(fields: RecordFields): string {
-  return fields.c ?? 'ZZ'
-}
-
-/** The Verification resource of a stored record, as it reads at `now` (expiry is lazy in Redis). */
-export function toVerification(secrets: Secrets, id: string, fields: RecordFields, now: number): Verification {
+/**
+ * A stored record, as it reads at `now` (expiry is lazy in Redis). `defaults` fill what records from before a
+ * field existed lack. Throws `UnsealError` when no configured key opens it.
+ */
+export function decodeRecord(
+  secrets: Secrets,
+  id: string,
+  fields: RecordFields,
+  now: number,
+  defaults: { readonly service: string; readonly codeLength: number; readonly locale: Locale },
+): StoredVerification {
   const { to } = openContents(secrets, id, fields.e ?? '')
   const stored = fields.s ?? 'pending'
   const expiresAt = Number(fields.xt)
   let status: VerificationStatus = isVerificationStatus(stored) ? stored : 'pending'
   if (status === 'pending' && now >= expiresAt) status = 'expired'
   const updatedAt = status === 'expired' && stored === 'pending' ? expiresAt : Number(fields.ut)
+  const locale = fields.lc !== undefined && isLocale(fields.lc) ? fields.lc : defaults.locale
+  const sends = (fields.sl ?? '')
+    .split(',')
+    .filter((entry) => entry.length > 0)
+    .map((entry) => ({ at: Number(entry.slice(0, -2)) * 1000, channel: (entry.endsWith(':c') ? 'call' : 'sms') as Channel }))
   return {
-    id,
-    to,
-    channel: 'sms',
-    status,
-    sendAttempts: Number(fields.sa ?? 1),
-    checkAttempts: Number(fields.ca ?? 0),
-    maxCheckAttempts: Number(fields.mc),
-    createdAt: iso(fields.ct),
-    updatedAt: iso(updatedAt),
-    expiresAt: iso(expiresAt),
-    delivery: {
-      status: fields.ds !== undefined && isDeliveryStatus(fields.ds) ? fields.ds : 'queued',
-      updatedAt: iso(fields.du ?? fields.ct),
-      ...(fields.dm === undefined ? {} : { messageId: fields.dm }),
-      ...(fields.dc === undefined ? {} : { error: { code: fields.dc, message: fields.de ?? '' } }),
+    resource: {
+      id,
+      service: fields.sv ?? defaults.service,
+      to,
+      channel: fields.ch === 'c' ? 'call' : 'sms',
+      locale,
+      status,
+      sendAttempts: Number(fields.sa ?? 1),
+      checkAttempts: Number(fields.ca ?? 0),
+      maxCheckAttempts: Number(fields.mc),
+      createdAt: iso(fields.ct),
+      updatedAt: iso(updatedAt),
+      expiresAt: iso(expiresAt),
+      delivery: {
+        status: fields.ds !== undefined && isDeliveryStatus(fields.ds) ? fields.ds : 'queued',
+        updatedAt: iso(fields.du ?? fields.ct),
+        ...(fields.dm === undefined ? {} : { messageId: fields.dm }),
+        ...(fields.dc === undefined ? {} : { error: { code: fields.dc, message: fields.de ?? '' } }),
+      },
     },
+    country: fields.c ?? 'ZZ',
+    codeLength: fields.cl === undefined ? defaults.codeLength : Number(fields.cl),
+    alphabet: fields.ab === 'a' ? 'alphanumeric' : 'digits',
+    locale,
+    sends: sends.length > 0 ? sends : [{ at: Number(fields.ct), channel: 'sms' }],
+    ...(fields.fr === undefined ? {} : { sender: fields.fr }),
+    ...(fields.mg === undefined ? {} : { prefix: fields.mg }),
+    ...(fields.ow === undefined ? {} : { owner: fields.ow }),
   }
 }
 

@@ -1,15 +1,16 @@
-import { generateCode } from '../codes.js'
+import { generateCode, type CodeFormat } from '../codes.js'
 import type { Config } from '../config/index.js'
 import { newVerificationId, tagOfId } from '../ids.js'
 import type { Keys } from '../keys.js'
 import { Script, type ScriptReply } from '../lua-script.js'
+import type { Locale } from '../messages/locales.js'
 import { redactProviderText, type ParsedPhone } from '../phone.js'
 import type { RedisClient } from '../redis.js'
 import { UnsealError, type Secrets } from '../secrets.js'
-import type { ServiceRef } from '../services.js'
-import { isVerificationStatus, type DeliveryStatus, type Verification, type VerificationStatus } from '../verification.js'
+import { builtInServiceId, type ServiceRef, type ServiceSettings } from '../services.js'
+import { isVerificationStatus, type Channel, type DeliveryStatus, type Verification, type VerificationStatus } from '../verification.js'
 import { numberScope } from './number-scope.js'
-import { countryOf, fieldsOf, openContents, sealContents, toVerification } from './verification-record.js'
+import { channelLetter, decodeRecord, encodeNewRecord, fieldsOf, openContents, sealContents, type RecordFields, type StoredVerification } from './verification-record.js'
 
 /** How long an ended verification stays readable, and how long a number's counters outlive their last use. */
 export const RETAIN_MS = 24 * 60 * 60 * 1000
@@ -26,26 +27,61 @@ const scripts = {
 
 export type LimitReason = 'number_cooldown' | 'number_window' | 'number_failed_checks'
 
-/** `country` (ISO alpha-2) rides along for metrics; it is not part of the Verification resource. */
-export type StartResult =
-  | { readonly kind: 'created' | 'resent'; readonly verification: Verification; readonly country: string }
-  | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
+/** A decision about one verification, and the verification as it reads after it. */
+export interface Decided<K extends string> {
+  readonly kind: K
+  readonly verification: Verification
+  readonly stored: StoredVerification
+  /** ISO alpha-2, for metrics; not part of the resource */
+  readonly country: string
+}
+
+export type StartResult = Decided<'created' | 'resent'> | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
 
 export type CheckResult =
-  | { readonly kind: 'not_found' }
+  | { readonly kind: 'not_found' | 'malformed' }
   | { readonly kind: 'limited'; readonly reason: LimitReason; readonly retryAfterSeconds: number }
-  | { readonly kind: 'approved' | 'wrong' | 'not_pending'; readonly verification: Verification; readonly country: string }
+  | Decided<'approved' | 'wrong' | 'not_pending'>
 
-export type CancelResult =
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'canceled' | 'not_pending'; readonly verification: Verification; readonly country: string }
+export type CancelResult = { readonly kind: 'not_found' } | Decided<'canceled' | 'not_pending'>
 
 export type ClaimResult =
   | { readonly kind: 'gone' | 'superseded' | 'already_sent' }
   | { readonly kind: 'skip'; readonly status: VerificationStatus }
-  | { readonly kind: 'send'; readonly to: string; readonly code: string; readonly expiresAt: number }
+  | { readonly kind: 'send'; readonly to: string; readonly code: string; readonly expiresAt: number; readonly stored: StoredVerification }
 
 export type CheckTarget = { readonly id: string } | { readonly to: string }
+
+/** A verification to start: the service decides most; a request may bring its own (the MFA API, /v2). */
+export interface StartRequest {
+  readonly phone: ParsedPhone
+  readonly service: ServiceSettings
+  readonly channel: Channel
+  readonly locale: Locale
+  /** a code the caller chose (/v2 CustomCode); otherwise one is drawn */
+  readonly code?: string
+  /** default: the service's length, digits */
+  readonly format?: CodeFormat
+  readonly ttlSeconds?: number
+  readonly maxCheckAttempts?: number
+  /** always a new verification, never the pending one sent again (MFA: every request is a new token) */
+  readonly fresh?: boolean
+  /** MFA `from`: the sender number */
+  readonly sender?: string
+  /** MFA `message`: the text before the code */
+  readonly prefix?: string
+  /** MFA: the project that asked; only it may check */
+  readonly owner?: string
+}
+
+export interface CheckRequest {
+  readonly target: CheckTarget
+  /** normalized (codes.ts) */
+  readonly code: string
+  readonly service: ServiceRef
+  /** by id: the owner the verification must have (MFA) */
+  readonly owner?: string
+}
 
 export interface DeliveryUpdate {
   readonly status: DeliveryStatus
@@ -62,7 +98,7 @@ export interface VerificationStoreDeps {
   readonly redis: RedisClient
   readonly keys: Keys
   readonly secrets: Secrets
-  readonly config: Pick<Config, 'codes' | 'limits'>
+  readonly config: Pick<Config, 'redis' | 'codes' | 'limits' | 'service'>
   /** milliseconds since the epoch */
   readonly now: () => number
 }
@@ -73,32 +109,51 @@ export interface VerificationStoreDeps {
  */
 export function createVerificationStore(deps: VerificationStoreDeps) {
   const { redis, keys, secrets, config } = deps
-  const ttlMs = config.codes.ttlSeconds * 1000
-  const windowMs = config.limits.sendWindowSeconds * 1000
-  const numberTtlMs = Math.max(windowMs, FAILED_CHECK_WINDOW_MS)
+  const defaults = {
+    service: builtInServiceId(config.redis.keyPrefix, 'default'),
+    codeLength: config.codes.length,
+    locale: config.service.defaultLocale,
+  }
+  const keyIds = secrets.keyIds.join(',')
 
-  /** `{ outcome, id, ...fields }` → the outcome and the verification it is about. */
-  function decode<K extends string>(kind: K, reply: ReadonlyArray<string | number | null>, now: number) {
-    const id = String(reply[1])
-    const fields = fieldsOf(reply, 2)
-    return { kind, verification: toVerification(secrets, id, fields, now), country: countryOf(fields) }
+  function decode<K extends string>(kind: K, id: string, fields: RecordFields, now: number): Decided<K> {
+    const stored = decodeRecord(secrets, id, fields, now, defaults)
+    return { kind, verification: stored.resource, stored, country: stored.country }
   }
 
   /** A verification that no configured key opens (sealed with a key since dropped) is, to every caller, not there. */
-  function decodeOrNotFound<K extends string>(kind: K, reply: ReadonlyArray<string | number | null>, now: number) {
+  function decodeOrNotFound<K extends string>(kind: K, id: string, fields: RecordFields, now: number): Decided<K> | { readonly kind: 'not_found' } {
     try {
-      return decode(kind, reply, now)
+      return decode(kind, id, fields, now)
     } catch (error) {
-      if (error instanceof UnsealError) return { kind: 'not_found' as const }
+      if (error instanceof UnsealError) return { kind: 'not_found' }
       throw error
     }
   }
 
-  async function startVerification(phone: ParsedPhone, service: ServiceRef): Promise<StartResult> {
+  async function start(request: StartRequest): Promise<StartResult> {
+    const { phone, service } = request
     const now = deps.now()
     const number = numberScope(secrets, service, phone.e164)
     const id = newVerificationId(number.digest)
-    const code = generateCode(config.codes.length)
+    const format = request.format ?? { length: service.codeLength, alphabet: 'digits' as const }
+    const code = request.code ?? generateCode(format.length, format.alphabet)
+    const windowMs = service.sendWindowSeconds * 1000
+    const record = encodeNewRecord({
+      sealed: sealContents(secrets, id, { to: phone.e164, code }),
+      codeHash: secrets.codeHash(number.tag, code),
+      country: phone.country,
+      digest: number.digest,
+      scopedDigest: number.scoped,
+      service: service.builtIn === 'default' ? undefined : service.id,
+      maxCheckAttempts: request.maxCheckAttempts ?? service.maxCheckAttempts,
+      codeLength: code.length,
+      alphabet: format.alphabet,
+      locale: request.locale,
+      ...(request.sender === undefined ? {} : { sender: request.sender }),
+      ...(request.prefix === undefined ? {} : { prefix: request.prefix }),
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
+    })
     const reply = asArray(
       await scripts.create.run(
         redis,
@@ -106,30 +161,27 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
         [
           now,
           id,
-          sealContents(secrets, id, { to: phone.e164, code }),
-          secrets.codeHash(number.tag, code),
-          phone.country,
-          number.digest,
-          ttlMs,
-          config.codes.maxCheckAttempts,
-          config.limits.resendCooldownSeconds * 1000,
+          (request.ttlSeconds ?? service.ttlSeconds) * 1000,
+          service.resendCooldownSeconds * 1000,
           windowMs,
-          config.limits.maxSendsPerWindow,
+          service.maxSendsPerWindow,
           RETAIN_MS,
-          numberTtlMs,
+          Math.max(windowMs, FAILED_CHECK_WINDOW_MS),
           keys.verificationPrefix(number.tag),
-          service.builtIn === 'default' ? '' : service.id,
-          number.scoped === number.digest ? '' : number.scoped,
+          request.fresh === true ? 'fresh' : 'resend',
+          channelLetter(request.channel),
+          ...record,
         ],
       ),
     )
     const kind = String(reply[0])
     if (kind === 'limited') return limited(reply)
     if (kind !== 'created' && kind !== 'resent') throw new Error(`create script answered ${kind}`)
-    return decode(kind, reply, now)
+    return decode(kind, String(reply[1]), fieldsOf(reply, 2), now)
   }
 
-  async function checkOnce(target: CheckTarget, code: string, service: ServiceRef, key: 'current' | 'previous'): Promise<CheckResult> {
+  async function checkOnce(request: CheckRequest, key: 'current' | 'previous'): Promise<CheckResult> {
+    const { target, code, service } = request
     const now = deps.now()
     const byId = 'id' in target
     let tag: string
@@ -154,39 +206,47 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
           keys.numberPrefix(tag),
           config.limits.maxFailedChecksPerDay,
           FAILED_CHECK_WINDOW_MS,
-          numberTtlMs,
+          Math.max(config.limits.sendWindowSeconds * 1000, FAILED_CHECK_WINDOW_MS),
           secrets.previous?.codeHash(tag, code) ?? '',
           service.builtIn === 'default' ? '' : service.id,
-          secrets.keyIds.join(','),
+          keyIds,
+          code.length,
+          /^[0-9]+$/.test(code) ? 'd' : 'a',
+          request.owner ?? '',
         ],
       ),
     )
     const kind = String(reply[0])
-    if (kind === 'not_found') return { kind }
+    if (kind === 'not_found' || kind === 'malformed') return { kind }
     if (kind === 'limited') return limited(reply)
-    if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decodeOrNotFound(kind, reply, now)
+    if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decodeOrNotFound(kind, String(reply[1]), fieldsOf(reply, 2), now)
     throw new Error(`check script answered ${kind}`)
   }
 
   return {
-    /** Starts a verification for `phone` in `service`, or sends the pending one again with the same code. */
-    start: startVerification,
+    /** Starts a verification, or sends the pending one of the number (in its service) again with the same code. */
+    start,
 
     /**
-     * Checks a normalized code against the verification named by id, or the latest one for a number, in `service`.
+     * Checks a normalized code against the verification named by id, or the latest one for a number, in a service.
      * While a key is being rotated out, a number the current key finds nothing for is looked up with the previous one.
      */
-    async check(target: CheckTarget, code: string, service: ServiceRef): Promise<CheckResult> {
-      const result = await checkOnce(target, code, service, 'current')
-      if (result.kind !== 'not_found' || 'id' in target || secrets.previous === undefined) return result
-      return checkOnce(target, code, service, 'previous')
+    async check(request: CheckRequest): Promise<CheckResult> {
+      const result = await checkOnce(request, 'current')
+      if (result.kind !== 'not_found' || 'id' in request.target || secrets.previous === undefined) return result
+      return checkOnce(request, 'previous')
     },
 
+    /** The Verification resource, or undefined when there is none (or no configured key opens it). */
     async get(id: string): Promise<Verification | undefined> {
+      return (await this.getStored(id))?.resource
+    },
+
+    async getStored(id: string): Promise<StoredVerification | undefined> {
       const fields = await redis.hgetall(keys.verification(id))
       if (fields.s === undefined) return undefined
       try {
-        return toVerification(secrets, id, fields, deps.now())
+        return decodeRecord(secrets, id, fields, deps.now(), defaults)
       } catch (error) {
         if (error instanceof UnsealError) return undefined
         throw error
@@ -195,16 +255,17 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
 
     async cancel(id: string): Promise<CancelResult> {
       const now = deps.now()
-      const reply = asArray(await scripts.cancel.run(redis, [keys.verification(id)], [now, RETAIN_MS, secrets.keyIds.join(',')]))
+      const reply = asArray(await scripts.cancel.run(redis, [keys.verification(id)], [now, RETAIN_MS, keyIds]))
       const kind = String(reply[0])
       if (kind === 'not_found') return { kind }
-      if (kind === 'canceled' || kind === 'not_pending') return decodeOrNotFound(kind, [kind, id, ...reply.slice(1)], now)
+      if (kind === 'canceled' || kind === 'not_pending') return decodeOrNotFound(kind, id, fieldsOf(reply, 1), now)
       throw new Error(`cancel script answered ${kind}`)
     },
 
     /** The worker's first step for a job: whether to send, and what. */
     async claim(id: string, attempt: number): Promise<ClaimResult> {
-      const reply = asArray(await scripts.claim.run(redis, [keys.verification(id)], [deps.now(), attempt]))
+      const now = deps.now()
+      const reply = asArray(await scripts.claim.run(redis, [keys.verification(id)], [now, attempt]))
       const kind = String(reply[0])
       switch (kind) {
         case 'gone':
@@ -215,14 +276,17 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
           const status = String(reply[1])
           return { kind: 'skip', status: isVerificationStatus(status) ? status : 'expired' }
         }
-        case 'send':
+        case 'send': {
+          const fields = fieldsOf(reply, 1)
           try {
-            return { kind: 'send', ...openContents(secrets, id, String(reply[1])), expiresAt: Number(reply[2]) }
+            const stored = decodeRecord(secrets, id, fields, now, defaults)
+            return { kind: 'send', ...openContents(secrets, id, fields.e ?? ''), expiresAt: Number(fields.xt), stored }
           } catch (error) {
             // Sealed by a key no longer configured: nothing can send it; to every reader it is not there.
             if (error instanceof UnsealError) return { kind: 'gone' }
             throw error
           }
+        }
         default:
           throw new Error(`claim script answered ${kind}`)
       }

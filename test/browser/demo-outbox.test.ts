@@ -31,7 +31,7 @@ describe('demo page in a browser (development settings, console provider): the o
     assert.equal(await textOf(entry.locator('.outbox-to')), '+1201*****80', 'the number is masked')
     assert.ok(!(await textOf(outbox)).includes('2015550180'), 'the full number is nowhere in the outbox')
     const body = await textOf(entry.locator('.outbox-body'))
-    assert.ok(/^Your verification code is: \d{6}$/.test(body), 'the SMS text with its code') // no code in a failure report
+    assert.ok(/^Your SMS 2FA verification code is: \d{6}$/.test(body), 'the SMS text with its code, in English for a US number') // no code in a failure report
     assert.ok(!(await outbox.getByText('No messages yet.').isVisible()))
     await shoot(page, 'outbox-2-sms-shown')
 

@@ -117,7 +117,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
     const refused = await postForm(t.app, '/request-auth', { number: refusedNumber })
     assert.equal(refused.status, 429)
     const number = sent[0] ?? ''
-    const id = await t.store.latestIdFor(number, t.builtInServices.public)
+    const id = await t.store.latestIdFor(number, t.serviceStore.builtIn.public)
     assert.ok(id)
     const ok = await postForm(t.app, '/validate-auth', { number, auth_code: await t.codeOf(id) })
     assert.equal(ok.status, 200)
@@ -146,7 +146,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
   test('the worker sends through the SDK and records the receipts', async () => {
     const v = await create()
     const sms = await relay.waitForMessageTo(v.to, 15_000)
-    assert.equal(sms.body, `Your verification code is: ${await t.codeOf(v.id)}`)
+    assert.equal(sms.body, `Your SMS 2FA verification code is: ${await t.codeOf(v.id)}`)
     const delivered = await eventually(
       async () => {
         const got = await t.store.get(v.id)
@@ -166,7 +166,7 @@ describe('cluster: the app and a real worker on a Redis Cluster', () => {
         const out: Array<{ to: string; delivery: string }> = []
         for (const to of used) {
           // Numbers were used on /v1 (the default service) and on the form routes (the public one).
-          const id = (await t.store.latestIdFor(to, t.builtInServices.default)) ?? (await t.store.latestIdFor(to, t.builtInServices.public))
+          const id = (await t.store.latestIdFor(to, t.serviceStore.builtIn.default)) ?? (await t.store.latestIdFor(to, t.serviceStore.builtIn.public))
           const v = id === undefined ? undefined : await t.store.get(id)
           if (v === undefined || !['delivered', 'skipped'].includes(v.delivery.status)) return undefined
           out.push({ to, delivery: v.delivery.status })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Cluster, Redis } from 'ioredis'
-import { buildTestApp, TEST_SECRET, type TestApp } from '../helpers/app.js'
+import { buildTestApp, TEST_SECRET, testConfig, type TestApp } from '../helpers/app.js'
 import { keysUnder } from '../helpers/redis.js'
 import { newVerificationId, tagOfDigest, tagOfId } from '../../shared/ids.js'
 import { createKeys } from '../../shared/keys.js'
@@ -31,7 +31,7 @@ describe('cluster slots: one number, its verifications and its scripts share one
     const keys = createKeys('test-slots')
     const secrets = createSecrets(TEST_SECRET)
     const buckets = new Set<number>()
-    const services = builtInServices('test-slots')
+    const services = builtInServices(testConfig({ KEY_PREFIX: 'test-slots' }))
     for (const e164 of numbersFrom(0, 300, '312')) {
       const digest = secrets.numberDigest(e164)
       const id = newVerificationId(digest)

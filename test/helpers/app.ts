@@ -10,7 +10,7 @@ import { createLogger } from '../../shared/logger.js'
 import { createApiMetrics, type ApiMetrics } from '../../shared/metrics.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets, UnsealError, type Secrets } from '../../shared/secrets.js'
-import type { BuiltInServices } from '../../shared/services.js'
+import type { ServiceStore } from '../../shared/service-store.js'
 import type { VerificationStore } from '../../shared/store/verification-store.js'
 import assert from 'node:assert/strict'
 import { serviceContract } from './contract.js'
@@ -55,7 +55,7 @@ export interface TestApp {
   readonly store: VerificationStore
   readonly secrets: Secrets
   readonly metrics: ApiMetrics
-  readonly builtInServices: BuiltInServices
+  readonly serviceStore: ServiceStore
   readonly clock: TestClock
   /** the code of a verification, read back from its sealed copy: only tests can do this */
   codeOf(id: string): Promise<string>
@@ -80,8 +80,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const queue = createSendQueue(redis, keys, config)
   const metrics = createApiMetrics()
-  const { store, verifications, builtInServices } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
-  const app = createApp({ config, logger, redis, verifications, builtInServices, metrics })
+  const { store, verifications, serviceStore } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
+  const app = createApp({ config, logger, redis, verifications, serviceStore, metrics })
 
   return {
     app,
@@ -93,7 +93,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     store,
     secrets,
     metrics,
-    builtInServices,
+    serviceStore,
     clock,
     async codeOf(id) {
       const sealed = await redis.hget(keys.verification(id), 'e')
@@ -117,7 +117,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
         // Every code and number this app stored must be absent from Redis in plain text (jobs included).
         const secretsStored: string[] = []
         for (const key of await keysUnder(redis, prefix)) {
-          const id = /:v:(ver_[a-z2-7]{30})$/.exec(key)?.[1]
+          const id = /:v:(ver_[a-z2-7]{26}(?:[a-z2-7]{4})?)$/.exec(key)?.[1]
           const sealed = id === undefined ? null : await redis.hget(key, 'e')
           if (id === undefined || sealed === null) continue
           let opened: string

@@ -31,7 +31,7 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
   const redis = createRedis(t.config, 'queue')
   const logger = createLogger(t.config, 'worker')
   const store = createVerificationStore({ redis, keys: t.keys, secrets: t.secrets, config: t.config, now: t.clock.now })
-  const recordReceipt = createReceiptRecorder({ store, defaultService: t.builtInServices.default, logger })
+  const recordReceipt = createReceiptRecorder({ store, defaultService: t.serviceStore.builtIn.default, logger })
   const pending = new Set<Promise<unknown>>()
   const gate = createProviderGate({ logger })
   const sender = await createSignalWireSender({
@@ -57,7 +57,7 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
     connection: redis,
     keys: t.keys,
     logger,
-    processor: createProcessor({ config, store, sender, logger, now: t.clock.now }),
+    processor: createProcessor({ config, store, services: t.serviceStore, sender, logger, now: t.clock.now }),
   })
   gate.attach(worker)
   await worker.waitUntilReady()

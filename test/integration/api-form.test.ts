@@ -12,7 +12,7 @@ describe('form routes (the guide interface)', () => {
   afterAll(async () => t.close())
 
   async function latestId(number: string): Promise<string> {
-    const id = await t.store.latestIdFor(number, t.builtInServices.public)
+    const id = await t.store.latestIdFor(number, t.serviceStore.builtIn.public)
     assert.ok(id, 'a verification exists for the number')
     return id
   }
@@ -65,7 +65,7 @@ describe('form routes (the guide interface)', () => {
       body: JSON.stringify({ number: '+12015550126' }),
     })
     assert.equal(res.status, 200)
-    assert.ok(await t.store.latestIdFor('+12015550126', t.builtInServices.public))
+    assert.ok(await t.store.latestIdFor('+12015550126', t.serviceStore.builtIn.public))
   })
 
   test('a resend while pending carries the same code and keeps the expiry', async () => {

@@ -10,7 +10,7 @@ import { createKeys } from '../../shared/keys.js'
 import { createApiMetrics } from '../../shared/metrics.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets } from '../../shared/secrets.js'
-import { builtInServices } from '../../shared/services.js'
+import { createServiceStore } from '../../shared/service-store.js'
 import type { Verification } from '../../shared/verification.js'
 import { buildTestApp, TEST_API_KEY, testConfig, type TestApp } from '../helpers/app.js'
 
@@ -23,7 +23,7 @@ const KEY_A = 'rotation-key-a-0123456789abcdef-xyz'
 const KEY_B = 'rotation-key-b-0123456789abcdef-xyz'
 
 /** An app whose verification service fails as `fail` says, with its log lines captured. */
-function appFailingWith(fail: () => Promise<never>): { request: (path: string) => Promise<Response>; logs: Array<Record<string, unknown>> } {
+function appFailingWith(fail: () => Promise<never>): { request: (path: string) => Promise<Response>; logs: Array<Record<string, unknown>>; close(): void } {
   const logs: Array<Record<string, unknown>> = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -33,23 +33,25 @@ function appFailingWith(fail: () => Promise<never>): { request: (path: string) =
   })
   const config = testConfig()
   const verifications: VerificationService = { start: fail, check: fail, get: fail, cancel: fail }
+  const redis = createRedis(config, 'fast')
   const app = createApp({
     config,
     logger: pino({ level: 'info' }, sink),
     redis: { ping: () => Promise.resolve('PONG' as const) },
     verifications,
-    builtInServices: builtInServices('errors-test'),
+    serviceStore: createServiceStore({ redis, keys: createKeys('errors-test'), config, now: Date.now }),
     metrics: createApiMetrics(),
   })
-  return { request: (path) => Promise.resolve(app.request(path, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })), logs }
+  return { request: (path) => Promise.resolve(app.request(path, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })), logs, close: () => redis.disconnect() }
 }
 
 describe('what the status says: 503 is an outage, 500 a bug', () => {
   const id = `ver_${'a'.repeat(30)}`
 
   test('a TypeError is a 500 with a generic message, logged with its stack; no Retry-After', async () => {
-    const { request, logs } = appFailingWith(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')")))
+    const { request, logs, close } = appFailingWith(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')")))
     const res = await request(`/v1/verifications/${id}`)
+    close()
     assert.equal(res.status, 500)
     assert.equal(res.headers.get('retry-after'), null)
     const body = (await res.json()) as { error: { code: string; message: string } }
@@ -62,8 +64,9 @@ describe('what the status says: 503 is an outage, 500 a bug', () => {
   })
 
   test('a script reply the code did not expect is a 500 too', async () => {
-    const { request } = appFailingWith(() => Promise.reject(new Error('check script answered huh')))
+    const { request, close } = appFailingWith(() => Promise.reject(new Error('check script answered huh')))
     assert.equal((await request(`/v1/verifications/${id}`)).status, 500)
+    close()
   })
 
   test('an unreachable Redis is a 503 with Retry-After, logged at warn', async () => {
@@ -76,8 +79,8 @@ describe('what the status says: 503 is an outage, 500 a bug', () => {
     const logs: Array<Record<string, unknown>> = []
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }))
     const metrics = createApiMetrics()
-    const { verifications, builtInServices: services } = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, metrics, now: Date.now })
-    const app = createApp({ config, logger, redis, verifications, builtInServices: services, metrics })
+    const { verifications, serviceStore } = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, metrics, now: Date.now })
+    const app = createApp({ config, logger, redis, verifications, serviceStore, metrics })
     try {
       const res = await app.request(`/v1/verifications/${id}`, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })
       assert.equal(res.status, 503)

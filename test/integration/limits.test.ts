@@ -271,7 +271,7 @@ describe('Idempotency-Key', () => {
       const answers = await Promise.all(Array.from({ length: 10 }, () => create(t, '+12015550573', { 'Idempotency-Key': 'same' })))
       const statuses = answers.map((r) => r.status)
       assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','))
-      const v = (await t.store.get((await t.store.latestIdFor('+12015550573', t.builtInServices.default)) ?? '')) as Verification
+      const v = (await t.store.get((await t.store.latestIdFor('+12015550573', t.serviceStore.builtIn.default)) ?? '')) as Verification
       assert.equal(v.sendAttempts, 1)
     })
   })

@@ -91,7 +91,7 @@ describe('public routes: a namespace of their own', () => {
   test('the same number has a verification in each: a code sent on the form does not answer /v1, and back', async () => {
     const to = '+12015550651'
     assert.equal((await postForm(t.app, '/request-auth', { number: to })).status, 200)
-    const publicId = await t.store.latestIdFor(to, t.builtInServices.public)
+    const publicId = await t.store.latestIdFor(to, t.serviceStore.builtIn.public)
     assert.ok(publicId)
     const publicCode = await t.codeOf(publicId)
     const v1 = await t.v1('POST', '/v1/verifications/check', { to, code: publicCode })
@@ -119,7 +119,7 @@ describe('public routes: wrong-code probes tell nothing about a number', () => {
 
   async function requested(number: string): Promise<{ id: string; code: string }> {
     assert.equal((await postForm(t.app, '/request-auth', { number })).status, 200)
-    const id = await t.store.latestIdFor(number, t.builtInServices.public)
+    const id = await t.store.latestIdFor(number, t.serviceStore.builtIn.public)
     assert.ok(id)
     const code = await t.codeOf(id)
     // The probe's 000000 must be wrong for each.

@@ -47,7 +47,7 @@ describe('a resend keeps the number state alive as long as the verification', ()
     const to = '+12015550681'
     const v = (await (await t.v1('POST', '/v1/verifications', { to })).json()) as Verification
     assert.equal((await t.v1('POST', '/v1/verifications', { to })).status, 200)
-    const number = numberScope(t.secrets, t.builtInServices.default, to)
+    const number = numberScope(t.secrets, t.serviceStore.builtIn.default, to)
     const numberTtl = await t.redis.pttl(t.keys.number(number.tag, number.scoped))
     const verificationTtl = await t.redis.pttl(t.keys.verification(v.id))
     // Otherwise a check by number finds nothing (404) while the verification is still there (409 due).

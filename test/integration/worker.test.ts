@@ -47,7 +47,7 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     const v = await create('+12015550401')
     const sms = await relay.waitForMessageTo('+12015550401', 10_000)
     const code = await t.codeOf(v.id)
-    assert.equal(sms.body, `Your verification code is: ${code}`)
+    assert.equal(sms.body, `Your SMS 2FA verification code is: ${code}`)
     assert.equal(sms.from, SENDER_NUMBER)
     assert.equal(sms.context, 'otp')
     assert.deepEqual(sms.tags, [sendReference(v.id, 1)])

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
 import fc from 'fast-check'
-import { generateCode, normalizeCode, renderMessage } from '../../shared/codes.js'
+import { generateCode, normalizeCode } from '../../shared/codes.js'
 
 describe('generateCode', () => {
   test('has exactly n ASCII digits for every allowed length 4..10', () => {
@@ -42,37 +42,37 @@ describe('generateCode', () => {
 
 describe('normalizeCode', () => {
   test('accepts plain digits and drops spaces and dashes', () => {
-    assert.equal(normalizeCode('123456', 6), '123456')
-    assert.equal(normalizeCode('123 456', 6), '123456')
-    assert.equal(normalizeCode('123-456', 6), '123456')
-    assert.equal(normalizeCode(' 12-34 56 ', 6), '123456')
-    assert.equal(normalizeCode('0000', 4), '0000')
-    assert.equal(normalizeCode('0123456789', 10), '0123456789')
+    assert.equal(normalizeCode('123456', { length: 6 }), '123456')
+    assert.equal(normalizeCode('123 456', { length: 6 }), '123456')
+    assert.equal(normalizeCode('123-456', { length: 6 }), '123456')
+    assert.equal(normalizeCode(' 12-34 56 ', { length: 6 }), '123456')
+    assert.equal(normalizeCode('0000', { length: 4 }), '0000')
+    assert.equal(normalizeCode('0123456789', { length: 10 }), '0123456789')
   })
 
   test('refuses the wrong length', () => {
-    assert.equal(normalizeCode('12345', 6), undefined)
-    assert.equal(normalizeCode('1234567', 6), undefined)
-    assert.equal(normalizeCode('', 6), undefined)
-    assert.equal(normalizeCode('   ', 6), undefined)
-    assert.equal(normalizeCode('------', 6), undefined)
+    assert.equal(normalizeCode('12345', { length: 6 }), undefined)
+    assert.equal(normalizeCode('1234567', { length: 6 }), undefined)
+    assert.equal(normalizeCode('', { length: 6 }), undefined)
+    assert.equal(normalizeCode('   ', { length: 6 }), undefined)
+    assert.equal(normalizeCode('------', { length: 6 }), undefined)
   })
 
   test('refuses letters and signs', () => {
     for (const input of ['12345a', 'abcdef', '12345O', '+12345', '12.456', '1e5678', '0x1234']) {
-      assert.equal(normalizeCode(input, 6), undefined, input)
+      assert.equal(normalizeCode(input, { length: 6 }), undefined, input)
     }
   })
 
   test("refuses other scripts' digits", () => {
     for (const input of ['١٢٣٤٥٦', '１２３４５６', '۱۲۳۴۵۶', '१२३४५६', '12345٦', '12345６']) {
-      assert.equal(normalizeCode(input, 6), undefined, input)
+      assert.equal(normalizeCode(input, { length: 6 }), undefined, input)
     }
   })
 
   test('refuses control and invisible characters', () => {
     for (const input of ['\u0000123456', '123\u0000456', '123456\u0000', '\u001b123456', '123456\u007f', '123\u200b456', '123\u00ad456']) {
-      assert.equal(normalizeCode(input, 6), undefined, JSON.stringify(input))
+      assert.equal(normalizeCode(input, { length: 6 }), undefined, JSON.stringify(input))
     }
   })
 
@@ -80,14 +80,14 @@ describe('normalizeCode', () => {
   // or non-space characters and should be refused. FAILS against shared/codes.ts, which strips every \s.
   test('refuses tabs, line breaks and non-ASCII whitespace (only spaces and dashes are ignored)', () => {
     for (const input of ['\t123456', '123456\n', '123\r\n456', '123\v456', '123\f456', '123\u00a0456', '123\u3000456', '123\u2028456']) {
-      assert.equal(normalizeCode(input, 6), undefined, JSON.stringify(input))
+      assert.equal(normalizeCode(input, { length: 6 }), undefined, JSON.stringify(input))
     }
   })
 
   test('refuses very long strings, even ones that would compact to the right length', () => {
-    assert.equal(normalizeCode('1'.repeat(100_000), 6), undefined)
-    assert.equal(normalizeCode(`${' '.repeat(100)}123456`, 6), undefined)
-    assert.equal(normalizeCode(`123456${'-'.repeat(10_000)}`, 6), undefined)
+    assert.equal(normalizeCode('1'.repeat(100_000), { length: 6 }), undefined)
+    assert.equal(normalizeCode(`${' '.repeat(100)}123456`, { length: 6 }), undefined)
+    assert.equal(normalizeCode(`123456${'-'.repeat(10_000)}`, { length: 6 }), undefined)
   })
 
   test('property: any code of length n, split by spaces and dashes, normalizes back to itself', () => {
@@ -103,7 +103,7 @@ describe('normalizeCode', () => {
         ([n, digits, separators]) => {
           const code = digits.join('')
           const typed = digits.map((d, i) => `${separators[i] ?? ''}${d}`).join('') + (separators[n] ?? '')
-          assert.equal(normalizeCode(typed, n), code)
+          assert.equal(normalizeCode(typed, { length: n }), code)
         },
       ),
     )
@@ -112,30 +112,28 @@ describe('normalizeCode', () => {
   test('property: the result is always undefined or exactly `length` ASCII digits', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.integer({ min: 4, max: 10 }), (input, n) => {
-        const out = normalizeCode(input, n)
+        const out = normalizeCode(input, { length: n })
         if (out !== undefined) assert.match(out, new RegExp(`^[0-9]{${n}}$`))
       }),
     )
   })
 })
 
-describe('renderMessage', () => {
-  test('replaces every {code}', () => {
-    assert.equal(renderMessage('Your verification code is: {code}', '123456', undefined), 'Your verification code is: 123456')
-    assert.equal(renderMessage('{code} is your code. Again: {code}{code}', '0042', undefined), '0042 is your code. Again: 00420042')
+describe('alphanumeric codes (MFA allow_alphas)', () => {
+  test('are drawn from digits and capital letters, every position over all 36', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 2_000; i++) {
+      const code = generateCode(8, 'alphanumeric')
+      assert.match(code, /^[0-9A-Z]{8}$/)
+      for (const c of code) seen.add(c)
+    }
+    assert.equal(seen.size, 36)
   })
 
-  test('treats the code literally (no replacement patterns)', () => {
-    assert.equal(renderMessage('code {code}', '$&$1', undefined), 'code $&$1')
-  })
-
-  test('with a WebOTP domain the text ends with a blank line and "@domain #code"', () => {
-    const text = renderMessage('Your verification code is: {code}', '123456', 'example.com')
-    assert.equal(text, 'Your verification code is: 123456\n\n@example.com #123456')
-    assert.ok(text.endsWith('\n\n@example.com #123456'))
-  })
-
-  test('without a domain there is no WebOTP line', () => {
-    assert.ok(!renderMessage('Code: {code}', '123456', undefined).includes('@'))
+  test('normalize case-insensitively; digits-only verifications still refuse letters', () => {
+    assert.equal(normalizeCode('a7k2-9x', { length: 6, alphabet: 'alphanumeric' }), 'A7K29X')
+    assert.equal(normalizeCode('a7k29x', { length: 6 }), undefined)
+    assert.equal(normalizeCode('A7K2', { alphabet: 'alphanumeric' }), 'A7K2', 'any length from 4 to 20 when none is given')
+    assert.equal(normalizeCode('A7K', { alphabet: 'alphanumeric' }), undefined)
   })
 })

@@ -49,7 +49,7 @@ describe('loadConfig: defaults (API.md)', () => {
 
   test('provider, SMS text, phone and worker', () => {
     assert.deepEqual(config.provider, { kind: 'console' })
-    assert.equal(config.sms.template, 'Your verification code is: {code}')
+    assert.equal(config.sms.template, undefined, 'no template of the operator: the built-in texts')
     assert.equal(config.sms.webOtpDomain, undefined)
     assert.deepEqual(config.phone, { allowedCountries: [], defaultCountry: undefined, allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'] })
     assert.deepEqual(config.auth.apiKeys, [])
@@ -81,7 +81,7 @@ describe('loadConfig: defaults (API.md)', () => {
     assert.equal(c.redis.keyPrefix, '2fa')
     assert.equal(c.codes.length, 6)
     assert.equal(c.http.publicRoutes, true)
-    assert.equal(c.sms.template, 'Your verification code is: {code}')
+    assert.equal(c.sms.template, undefined)
     assert.equal(c.redis.url, 'redis://127.0.0.1:6379')
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'vitest'
-import { isVerificationId, newVerificationId, tagOfDigest, tagOfId } from '../../shared/ids.js'
+import { fromTwilioSid, fromUuid, isVerificationId, newVerificationId, tagOfDigest, tagOfId, twilioSid, uuidOf } from '../../shared/ids.js'
 import { createKeys, QUEUE_NAME } from '../../shared/keys.js'
 import { createSecrets } from '../../shared/secrets.js'
 
@@ -16,8 +16,8 @@ function hashTag(key: string): string {
 }
 
 describe('verification ids', () => {
-  test('newVerificationId matches ver_ + 30 base32 characters', () => {
-    for (let i = 0; i < 100; i++) assert.match(newVerificationId(digest), /^ver_[a-z2-7]{30}$/)
+  test('newVerificationId matches ver_ + 26 base32 characters (16 bytes)', () => {
+    for (let i = 0; i < 100; i++) assert.match(newVerificationId(digest), /^ver_[a-z2-7]{26}$/)
   })
 
   test('carries the number bucket tag, and is random after it', () => {
@@ -52,6 +52,27 @@ describe('verification ids', () => {
       `${id}-1`,
     ]
     for (const value of refused) assert.equal(isVerificationId(value), false, JSON.stringify(value))
+  })
+
+  test('ids from before the 16-byte layout (ver_ + 30 characters) are still ids', () => {
+    assert.equal(isVerificationId(`ver_${digest.slice(0, 4)}${'b'.repeat(26)}`), true)
+  })
+
+  test('the /v2 sid and the MFA UUID are the same 16 bytes, and lead back to the id', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = newVerificationId(secrets.numberDigest(`+1201555${String(i).padStart(4, '0')}`))
+      const sid = twilioSid(id) ?? ''
+      const uuid = uuidOf(id) ?? ''
+      assert.match(sid, /^VE[0-9a-f]{32}$/)
+      assert.match(uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      assert.equal(fromTwilioSid(sid), id)
+      assert.equal(fromUuid(uuid), id)
+      assert.equal(fromUuid(uuid.toUpperCase()), id)
+      assert.equal(sid.slice(2), uuid.replace(/-/g, ''))
+    }
+    assert.equal(fromTwilioSid('VE123'), undefined)
+    assert.equal(fromUuid('not-a-uuid'), undefined)
+    assert.equal(twilioSid(`ver_${'b'.repeat(30)}`), undefined, 'an old id has no sid')
   })
 })
 

@@ -7,6 +7,8 @@ export interface OutgoingSms {
   readonly body: string
   /** the send job's id: tagged on the message so its receipts find their way back */
   readonly reference: string
+  /** the sender number the request asked for (SignalWire MFA's `from`, one of SIGNALWIRE_NUMBER); else the pool's */
+  readonly from?: string
 }
 
 export interface SendAccepted {

@@ -121,7 +121,7 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
     async send(sms, timeoutMs) {
       if (authFailed !== undefined) throw new SendFailure('transient', 'auth_failed', 'the RELAY client lost its authorization')
       if (!connected) throw new SendFailure('transient', NOT_CONNECTED, 'the RELAY connection is down; nothing was sent')
-      const from = pickSender(numbers, sms.to)
+      const from = sms.from !== undefined && numbers.includes(sms.from) ? sms.from : pickSender(numbers, sms.to)
       try {
         const result: unknown = await withTimeout(
           client.messaging.send({ from, to: sms.to, body: sms.body, context: options.context, tags: [sms.reference] }),

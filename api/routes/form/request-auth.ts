@@ -24,13 +24,16 @@ function answer(outcome: StartOutcome): FormAnswer {
     case 'country_not_allowed':
     case 'number_type_not_allowed':
       return formError(outcome.kind)
+    case 'landline':
+      return formError('number_type_not_allowed')
     case 'limited':
       return formError('rate_limited', { retryAfterSeconds: outcome.retryAfterSeconds })
     case 'queue_saturated':
       return formError('queue_saturated', { retryAfterSeconds: 30 })
+    case 'invalid_locale':
     case 'idempotency_in_progress':
     case 'idempotency_mismatch':
-      // The form routes take no Idempotency-Key.
+      // The form routes take no locale and no Idempotency-Key.
       throw new Error(`unexpected outcome ${outcome.kind}`)
   }
 }
@@ -46,7 +49,7 @@ export const requestAuth: Endpoint = {
         const fields = await readFields(c)
         const number = fields.number ?? ''
         const ip = limitIdentity(ipOf(c) ?? 'unknown')
-        const outcome = await deps.verifications.start(number, { requestId: c.get('requestId'), ip, service: deps.builtInServices.public })
+        const outcome = await deps.verifications.start({ to: number, service: deps.serviceStore.builtIn.public, requestId: c.get('requestId'), ip })
         return respond(c, deps, 'request', number, answer(outcome))
       })
     }

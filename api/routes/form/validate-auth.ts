@@ -22,6 +22,7 @@ function answer(outcome: CheckOutcome): FormAnswer {
       return { status: 200, text: FORM_APPROVED }
     case 'invalid_phone_number':
       return formError('invalid_phone_number')
+    case 'malformed':
     case 'malformed_code':
     case 'not_found':
     case 'wrong':
@@ -44,7 +45,7 @@ export const validateAuth: Endpoint = {
       on(app, route, async (c) => {
         const fields = await readFields(c)
         const number = fields.number ?? ''
-        const outcome = await deps.verifications.check({ to: number }, fields.auth_code ?? '', deps.builtInServices.public)
+        const outcome = await deps.verifications.check({ target: { to: number }, code: fields.auth_code ?? '', service: deps.serviceStore.builtIn.public })
         return respond(c, deps, 'validate', number, answer(outcome))
       })
     }

@@ -3,7 +3,7 @@ import { on, parseFields, type Endpoint } from '../../endpoint.js'
 import { ApiError } from '../../errors.js'
 import { BODY_ERRORS, COMMON, errorResponses, jsonOrForm, jsonResponse, V1_ALWAYS } from '../../openapi/responses.js'
 import { checkResultSchema, checkVerificationBody } from '../../schemas.js'
-import { notFound, notPending, rateLimited, V1_OPERATION } from './common.js'
+import { notFound, notPending, rateLimited, serviceOf, V1_OPERATION } from './common.js'
 
 const route = createRoute({
   ...COMMON,
@@ -24,13 +24,16 @@ const route = createRoute({
 export const checkVerification: Endpoint = {
   routes: [route],
   surface: 'v1',
-  mount(app, { verifications, builtInServices }) {
+  mount(app, deps) {
     on(app, route, async (c) => {
       const body = await parseFields(c, checkVerificationBody)
-      const outcome = await verifications.check(body.id !== undefined ? { id: body.id } : { to: body.to ?? '' }, body.code, builtInServices.default)
+      const service = await serviceOf(deps, body.service)
+      if (service === undefined) throw new ApiError('not_found', 'No such service.')
+      const outcome = await deps.verifications.check({ target: body.id !== undefined ? { id: body.id } : { to: body.to ?? '' }, code: body.code, service })
       switch (outcome.kind) {
         case 'invalid_phone_number':
           throw new ApiError('invalid_phone_number', 'The phone number is not valid.')
+        case 'malformed':
         case 'malformed_code':
           throw new ApiError('invalid_request', 'The code is malformed: it must be digits only, of the configured length.')
         case 'not_found':

@@ -1,6 +1,8 @@
 import type { SharedLimitReason } from '../../limits/shared-limits.js'
 import type { LimitReason } from '../../../shared/store/verification-store.js'
+import type { AppDeps } from '../../deps.js'
 import { ApiError } from '../../errors.js'
+import type { ServiceSettings } from '../../../shared/services.js'
 import type { Verification } from '../../../shared/verification.js'
 
 /** What /v1 says for each limit that refused a request. */
@@ -11,6 +13,7 @@ export const LIMIT_MESSAGES: Record<LimitReason | SharedLimitReason, string> = {
   ip_window: 'Too many codes were requested from this address; wait and try again.',
   country_window: 'The hourly limit of codes to this country is reached; try again later.',
   global_window: 'The hourly limit of codes is reached; try again later.',
+  bucket: 'A rate limit of this service is reached; try again later.',
 }
 
 export function rateLimited(reason: LimitReason | SharedLimitReason, retryAfterSeconds: number): ApiError {
@@ -27,3 +30,8 @@ export function notPending(v: Verification): ApiError {
 
 /** Tags, security and parameters of every /v1 operation. */
 export const V1_OPERATION = { tags: ['Verifications'], security: [{ bearerAuth: [] }] }
+
+/** The service a /v1 call names, or the default one; undefined when it names one that does not exist. */
+export async function serviceOf(deps: Pick<AppDeps, 'serviceStore'>, id: string | undefined): Promise<ServiceSettings | undefined> {
+  return id === undefined ? deps.serviceStore.builtIn.default : deps.serviceStore.get(id)
+}

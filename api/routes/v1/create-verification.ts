@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js'
 import { IDEMPOTENCY_TTL_MS } from '../../idempotency.js'
 import { BODY_ERRORS, COMMON, errorResponses, headerRef, jsonOrForm, jsonResponse, V1_ALWAYS } from '../../openapi/responses.js'
 import { createVerificationBody, idempotencyKeySchema, verificationSchema } from '../../schemas.js'
-import { rateLimited, V1_OPERATION } from './common.js'
+import { rateLimited, serviceOf, V1_OPERATION } from './common.js'
 
 const replayHours = IDEMPOTENCY_TTL_MS / 3_600_000
 
@@ -35,6 +35,7 @@ const route = createRoute({
         ...V1_ALWAYS,
         ...BODY_ERRORS,
         'invalid_phone_number',
+        'not_found',
         'country_not_allowed',
         'number_type_not_allowed',
         'idempotency_conflict',
@@ -50,24 +51,36 @@ const route = createRoute({
 export const createVerification: Endpoint = {
   routes: [route],
   surface: 'v1',
-  mount(app, { verifications, builtInServices }) {
+  mount(app, deps) {
     on(app, route, async (c) => {
       const body = await parseFields(c, createVerificationBody)
       const idempotencyKey = c.req.header('idempotency-key')
       if (idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
         throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
       }
-      const outcome = await verifications.start(body.to, { requestId: c.get('requestId'), service: builtInServices.default, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })
+      const service = await serviceOf(deps, body.service)
+      if (service === undefined) throw new ApiError('not_found', 'No such service.')
+      const outcome = await deps.verifications.start({
+        to: body.to,
+        service,
+        requestId: c.get('requestId'),
+        ...(body.locale === undefined ? {} : { locale: body.locale }),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      })
       switch (outcome.kind) {
         case 'sent':
           if (outcome.replayed === true) c.header('Idempotent-Replayed', 'true')
           return c.json(outcome.verification, outcome.created ? 201 : 200)
         case 'invalid_phone_number':
           throw new ApiError('invalid_phone_number', 'The phone number is not valid.')
+        case 'invalid_locale':
+          throw new ApiError('invalid_request', 'locale: the service has no texts in that language.')
         case 'country_not_allowed':
           throw new ApiError('country_not_allowed', 'Codes cannot be sent to this country.', { country: outcome.country })
         case 'number_type_not_allowed':
           throw new ApiError('number_type_not_allowed', 'Codes cannot be sent to this kind of number.', { type: outcome.type })
+        case 'landline':
+          throw new ApiError('number_type_not_allowed', 'This service sends no SMS to landlines.', { type: 'FIXED_LINE' })
         case 'limited':
           throw rateLimited(outcome.reason, outcome.retryAfterSeconds)
         case 'queue_saturated':

@@ -21,9 +21,9 @@ export const getVerification: Endpoint = {
   surface: 'v1',
   mount(app, { verifications }) {
     on(app, route, async (c) => {
-      const verification = await verifications.get(c.req.param('id') ?? '')
-      if (verification === undefined) throw notFound()
-      return c.json(verification, 200)
+      const stored = await verifications.get(c.req.param('id') ?? '')
+      if (stored === undefined) throw notFound()
+      return c.json(stored.resource, 200)
     })
   },
 }

@@ -13,8 +13,13 @@
   ARGV[5] verification key prefix of the bucket  ARGV[11] mode 'id': the service the verification must belong to
   ARGV[6] number key prefix of the bucket                 ('' = the default service)
                                                  ARGV[12] ids of the configured keys, comma-separated
+                                                 ARGV[13] the candidate's length, ARGV[14] its letters: 'd' | 'a'
+                                                 ARGV[15] mode 'id': the owner it must have ('' = none asked)
 
-  Reply: { 'not_found' } | { 'limited', reason, retryAfterMs }
+  A candidate of another length than the verification's code, or with letters where the code has none, is
+  malformed: it cannot be the code, and spends no attempt.
+
+  Reply: { 'not_found' } | { 'limited', reason, retryAfterMs } | { 'malformed' }
        | { 'approved' | 'wrong' | 'not_pending', id, field, value, ... }
 ]]
 local mode, now, candidate = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -22,6 +27,7 @@ local retain = tonumber(ARGV[4])
 local verificationPrefix, numberPrefix = ARGV[5], ARGV[6]
 local failedLimit, failedWindow, numberTtl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local previousCandidate, service, keyIds = ARGV[10], ARGV[11], ARGV[12]
+local candidateLength, candidateLetters, owner = tonumber(ARGV[13]), ARGV[14], ARGV[15]
 
 --- @include "append-record"
 --- @include "unopenable"
@@ -37,10 +43,10 @@ else
   id = string.sub(key, string.len(verificationPrefix) + 1)
 end
 
-local v = redis.call('HMGET', key, 's', 'xt', 'ca', 'mc', 'h', 'nd', 'ns', 'sv', 'e')
+local v = redis.call('HMGET', key, 's', 'xt', 'ca', 'mc', 'h', 'nd', 'ns', 'sv', 'e', 'cl', 'ab', 'ow')
 if not v[1] or unopenable(v[9], keyIds) then return { 'not_found' } end
--- By id, a verification of another service does not exist for this caller.
-if mode == 'id' and (v[8] or '') ~= service then return { 'not_found' } end
+-- By id, a verification of another service (or another owner) does not exist for this caller.
+if mode == 'id' and ((v[8] or '') ~= service or (owner ~= '' and v[12] ~= owner)) then return { 'not_found' } end
 if not numberKey then numberKey = numberPrefix .. (v[7] or v[6]) end
 
 local status = v[1]
@@ -50,6 +56,7 @@ if status == 'pending' and now >= tonumber(v[2]) then
   redis.call('PEXPIRE', key, retain)
 end
 if status ~= 'pending' then return appendRecord({ 'not_pending', id }, key) end
+if (v[10] and tonumber(v[10]) ~= candidateLength) or (candidateLetters == 'a' and v[11] ~= 'a') then return { 'malformed' } end
 
 -- The per-number budget counts wrong codes across verifications, so asking for new codes does not reset it.
 local failedStart, failedCount = nil, 0

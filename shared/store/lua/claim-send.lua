@@ -7,12 +7,13 @@
   ARGV[1] now (ms)
   ARGV[2] the send attempt the job was queued for
 
-  Reply: { 'gone' } | { 'superseded' } | { 'already_sent' } | { 'skip', status } | { 'send', sealed, expiresAt }
+  Reply: { 'gone' } | { 'superseded' } | { 'already_sent' } | { 'skip', status } | { 'send', field, value, ... }
 ]]
 local key = KEYS[1]
 local now, attempt = tonumber(ARGV[1]), tonumber(ARGV[2])
 
 --- @include "delivery-rank"
+--- @include "append-record"
 
 local v = redis.call('HMGET', key, 's', 'xt', 'sa', 'ds', 'dm', 'e')
 if not v[1] then return { 'gone' } end
@@ -26,4 +27,4 @@ if status ~= 'pending' then
 end
 if v[5] then return { 'already_sent' } end
 if v[4] == 'queued' then redis.call('HSET', key, 'ds', 'sending', 'du', now) end
-return { 'send', v[6], v[2] }
+return appendRecord({ 'send' }, key)

@@ -4,27 +4,24 @@
 
   Number hash fields: cur = latest verification id, ls = last send, ws/wc = send window start/count.
 
-  KEYS[1] the number's hash
-  KEYS[2] the new verification's hash (used only when none is pending)
+  KEYS[1] the number's hash (in its service)
+  KEYS[2] the new verification's hash (used only when no pending one is sent again)
 
-  ARGV[1]  now (ms)            ARGV[8]  max wrong checks     ARGV[13] number hash TTL (ms)
-  ARGV[2]  new id              ARGV[9]  cooldown (ms)        ARGV[14] verification key prefix of the bucket
-  ARGV[3]  sealed "to\ncode"   ARGV[10] send window (ms)
-  ARGV[4]  code hash           ARGV[11] sends per window
-  ARGV[5]  country             ARGV[12] how long an ended verification is kept (ms)
-  ARGV[6]  number digest       ARGV[15] service id ('' = the default service)
-  ARGV[7]  code TTL (ms)       ARGV[16] the number's digest in its service ('' = the number digest)
+  ARGV[1] now (ms)                 ARGV[6]  sends per window                ARGV[11] channel of this send: 's' | 'c'
+  ARGV[2] new id                   ARGV[7]  how long an ended verification  ARGV[12…] the new record's fields:
+  ARGV[3] code TTL (ms)                     is kept (ms)                               field, value, field, value …
+  ARGV[4] cooldown (ms)            ARGV[8]  number hash TTL (ms)
+  ARGV[5] send window (ms)         ARGV[9]  verification key prefix of the bucket
+                                   ARGV[10] 'resend': a pending one is sent again; 'fresh': always a new one
 
   Reply: { 'created' | 'resent', id, field, value, ... } | { 'limited', reason, retryAfterMs }
 ]]
 local numberKey, newKey = KEYS[1], KEYS[2]
-local now = tonumber(ARGV[1])
-local newId, sealed, codeHash, country, digest = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local ttl, maxChecks = tonumber(ARGV[7]), tonumber(ARGV[8])
-local cooldown, window, maxSends = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
-local retain, numberTtl = tonumber(ARGV[12]), tonumber(ARGV[13])
-local verificationPrefix = ARGV[14]
-local service, scopedDigest = ARGV[15], ARGV[16]
+local now, newId = tonumber(ARGV[1]), ARGV[2]
+local ttl, cooldown, window, maxSends = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local retain, numberTtl, verificationPrefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local mode, channel = ARGV[10], ARGV[11]
+local FIRST_FIELD = 12
 
 --- @include "append-record"
 
@@ -34,11 +31,11 @@ if n[1] then
   local key = verificationPrefix .. n[1]
   local v = redis.call('HMGET', key, 's', 'xt')
   if v[1] == 'pending' then
-    if tonumber(v[2]) > now then
-      pendingKey, pendingId = key, n[1]
-    else
+    if tonumber(v[2]) <= now then
       redis.call('HSET', key, 's', 'expired', 'ut', v[2])
       redis.call('PEXPIRE', key, retain)
+    elseif mode == 'resend' then
+      pendingKey, pendingId = key, n[1]
     end
   end
 end
@@ -56,22 +53,29 @@ if windowCount >= maxSends then
 end
 
 redis.call('HSET', numberKey, 'ls', now, 'ws', windowStart, 'wc', windowCount + 1)
+-- Seconds are enough: a send's time is shown to the second.
+local sendEntry = tostring(math.floor(now / 1000)) .. ':' .. channel
 
 if pendingKey then
   redis.call('HINCRBY', pendingKey, 'sa', 1)
   redis.call('HSET', pendingKey, 'ut', now, 'ds', 'queued', 'du', now)
   redis.call('HDEL', pendingKey, 'dm', 'dc', 'de')
+  if channel == 'c' then redis.call('HSET', pendingKey, 'ch', 'c') else redis.call('HDEL', pendingKey, 'ch') end
+  local log = redis.call('HGET', pendingKey, 'sl')
+  redis.call('HSET', pendingKey, 'sl', (log and (log .. ',') or '') .. sendEntry)
   -- The number's state must outlive the pending verification it points to, or a check by number finds nothing.
   redis.call('PEXPIRE', numberKey, math.max(numberTtl, redis.call('PTTL', pendingKey)))
   return appendRecord({ 'resent', pendingId }, pendingKey)
 end
 
 local expires = now + ttl
-redis.call('HSET', newKey,
-  's', 'pending', 'e', sealed, 'h', codeHash, 'c', country, 'nd', digest,
-  'sa', 1, 'ca', 0, 'mc', maxChecks, 'ct', now, 'ut', now, 'xt', expires, 'ds', 'queued', 'du', now)
-if service ~= '' then redis.call('HSET', newKey, 'sv', service) end
-if scopedDigest ~= '' then redis.call('HSET', newKey, 'ns', scopedDigest) end
+local record = { 's', 'pending', 'sa', 1, 'ca', 0, 'ct', now, 'ut', now, 'xt', expires, 'ds', 'queued', 'du', now, 'sl', sendEntry }
+for i = FIRST_FIELD, #ARGV do record[#record + 1] = ARGV[i] end
+if channel == 'c' then
+  record[#record + 1] = 'ch'
+  record[#record + 1] = 'c'
+end
+redis.call('HSET', newKey, unpack(record))
 redis.call('PEXPIREAT', newKey, expires + retain)
 redis.call('HSET', numberKey, 'cur', newId)
 redis.call('PEXPIRE', numberKey, math.max(numberTtl, expires + retain - now))
