@@ -23,7 +23,7 @@ const KEY_A = 'rotation-key-a-0123456789abcdef-xyz'
 const KEY_B = 'rotation-key-b-0123456789abcdef-xyz'
 
 /** An app whose verification service fails as `fail` says, with its log lines captured. */
-function appFailingWith(fail: () => Promise<never>): { request: (path: string) => Promise<Response>; logs: Array<Record<string, unknown>>; close(): void } {
+function appFailingWith(fail: () => Promise<never>): { request: (path: string) => Promise<Response>; logs: Array<Record<string, unknown>>; close: () => void } {
   const logs: Array<Record<string, unknown>> = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
