@@ -113,7 +113,7 @@ export function decodeRecord(
   const sends = (fields.sl ?? '')
     .split(',')
     .filter((entry) => entry.length > 0)
-    .map((entry) => ({ at: Number(entry.slice(0, -2)) * 1000, channel: (entry.endsWith(':c') ? 'call' : 'sms') }))
+    .map((entry): { at: number; channel: Channel } => ({ at: Number(entry.slice(0, -2)) * 1000, channel: entry.endsWith(':c') ? 'call' : 'sms' }))
   return {
     resource: {
       id,
