@@ -12,8 +12,8 @@ import { readFields } from './input.js'
  */
 export interface Endpoint {
   readonly routes: readonly RouteConfig[]
-  /** public: served only with PUBLIC_ROUTES; v1: behind the API keys; open: always */
-  readonly surface: 'public' | 'v1' | 'open'
+  /** public: served only with PUBLIC_ROUTES; v1: behind the API keys; v2 and mfa: behind their Basic auth; open: always */
+  readonly surface: 'public' | 'v1' | 'v2' | 'mfa' | 'open'
   mount(app: Hono<AppEnv>, deps: AppDeps): void
 }
 

@@ -22,9 +22,9 @@ function main(): void {
   queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const metrics = createApiMetrics()
-  const { verifications, serviceStore } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now })
+  const services = createServices({ config, redis, keys, secrets, queue, logger, metrics, now })
   const outbox = !config.runtime.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
-  const app = createApp({ config, logger, redis, verifications, serviceStore, metrics, ...(outbox === undefined ? {} : { outbox }) })
+  const app = createApp({ config, logger, redis, metrics, ...services, ...(outbox === undefined ? {} : { outbox }) })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
     logger.info({ port: info.port, host: config.http.host, provider: config.provider.kind }, 'api listening')

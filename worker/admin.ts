@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq'
 import { Hono } from 'hono'
-import { adminAuth } from '../shared/admin-auth.js'
+import { adminAuth } from '../shared/basic-auth.js'
 import type { Config } from '../shared/config/index.js'
 import type { WorkerMetrics } from '../shared/metrics.js'
 import { pingWithin, type RedisClient } from '../shared/redis.js'

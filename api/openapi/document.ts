@@ -19,6 +19,16 @@ export function buildOpenApiDocument(options: { publicRoutes: boolean }): OpenAp
     scheme: 'bearer',
     description: 'One of the keys in `API_KEYS`. No keys configured: every /v1 call is 401.',
   })
+  registry.registerComponent('securitySchemes', 'twilioBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'An Account SID and its auth token from `TWILIO_COMPAT_CREDENTIALS`, as the Twilio clients send them.',
+  })
+  registry.registerComponent('securitySchemes', 'signalwireBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'A project and its token from `SIGNALWIRE_MFA_CREDENTIALS`.',
+  })
   registry.registerComponent('parameters', 'X-Request-Id', {
     name: 'X-Request-Id',
     in: 'header',
@@ -48,6 +58,8 @@ export function buildOpenApiDocument(options: { publicRoutes: boolean }): OpenAp
     },
     tags: [
       { name: 'Verifications', description: 'The JSON API for applications (Bearer key).' },
+      { name: 'Twilio Verify v2', description: 'Wire-compatible with Twilio Verify v2: point the official clients here (README "Moving from Twilio Verify").' },
+      { name: 'SignalWire MFA', description: 'Wire-compatible with SignalWire’s MFA API (README "Moving from SignalWire MFA").' },
       ...(options.publicRoutes ? [{ name: 'Form routes', description: "The original guide's interface: GET or POST, fields from the query, a form or JSON." }] : []),
       { name: 'Health' },
     ],

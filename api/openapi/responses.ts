@@ -2,6 +2,7 @@ import { z, type RouteConfig } from '@hono/zod-openapi'
 import { ERROR_STATUS, type ErrorCode } from '../errors.js'
 import { FORM_ERROR_TEXT, FORM_OWN_ANSWERS } from '../form-text.js'
 import { errorSchema } from '../schemas.js'
+import { TWILIO_ERRORS, twilioErrorBody, type TwilioCode } from '../v2/wire.js'
 
 /*
  * Pieces every route definition uses: error responses grouped by status through the one code→status table (so the
@@ -90,4 +91,38 @@ export function jsonOrForm(schema: z.ZodType, description?: string): RequestBody
 
 export function jsonResponse(description: string, schema: z.ZodType, extraHeaders: Record<string, { $ref: string }> = {}): Responses[string] {
   return { description, headers: { ...REQUEST_ID, ...extraHeaders }, content: { 'application/json': { schema } } }
+}
+
+/** Twilio's error body (/v2). */
+export const twilioErrorSchema = z
+  .object({
+    code: z.number().int().openapi({ example: 60200 }),
+    message: z.string().openapi({ example: 'Invalid parameter: To' }),
+    more_info: z.string().openapi({ example: 'https://www.twilio.com/docs/errors/60200' }),
+    status: z.number().int().openapi({ example: 400 }),
+  })
+  .openapi('TwilioError')
+
+/** /v2 error responses for `codes`, grouped by status, each code an example named `twilio-<code>`. */
+export function twilioErrorResponses(codes: readonly TwilioCode[]): Responses {
+  const byStatus = new Map<number, TwilioCode[]>()
+  for (const code of new Set(codes)) byStatus.set(TWILIO_ERRORS[code].status, [...(byStatus.get(TWILIO_ERRORS[code].status) ?? []), code])
+  const responses: Responses = {}
+  for (const [status, group] of byStatus) {
+    const examples = Object.fromEntries(group.map((code) => [`twilio-${code}`, { value: twilioErrorBody(code, TWILIO_ERRORS[code].message, status) }]))
+    responses[status] = {
+      description: group.map((code) => `\`${code}\` ${TWILIO_ERRORS[code].message}`).join(' · '),
+      headers: REQUEST_ID,
+      content: { 'application/json': { schema: twilioErrorSchema, examples } },
+    }
+  }
+  return responses
+}
+
+/** Errors any /v2 call may answer. */
+export const V2_ALWAYS: readonly TwilioCode[] = [20003, 20404, 20413, 20415, 20500, 20503]
+
+/** A /v2 form body (the Twilio clients send application/x-www-form-urlencoded). */
+export function formBody(schema: z.ZodType): RequestBody {
+  return { required: false, content: { 'application/x-www-form-urlencoded': { schema } } }
 }

@@ -7,6 +7,10 @@ import { cancelVerification } from './v1/cancel-verification.js'
 import { checkVerification } from './v1/check-verification.js'
 import { createVerification } from './v1/create-verification.js'
 import { getVerification } from './v1/get-verification.js'
+import { mfaEndpoints } from './mfa/mfa.js'
+import { v2RateLimits } from './v2/rate-limits.js'
+import { v2Services } from './v2/services.js'
+import { v2Verifications } from './v2/verifications.js'
 
 /** Every endpoint, in the order app.ts mounts them and the OpenAPI document lists them. */
 export const ENDPOINTS: readonly Endpoint[] = [
@@ -17,6 +21,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
   checkVerification,
   getVerification,
   cancelVerification,
+  v2Services,
+  v2Verifications,
+  v2RateLimits,
+  mfaEndpoints,
   healthEndpoints,
 ]
 

@@ -7,6 +7,7 @@ import type { ApiMetrics } from '../../shared/metrics.js'
 import type { RedisClient } from '../../shared/redis.js'
 import type { Secrets } from '../../shared/secrets.js'
 import { createServiceStore, type ServiceStore } from '../../shared/service-store.js'
+import { createRateLimitStore, type RateLimitStore } from '../v2/rate-limit-store.js'
 import { createVerificationStore, type VerificationStore } from '../../shared/store/verification-store.js'
 import { createIdempotencyStore } from '../idempotency.js'
 import { createSharedLimits } from '../limits/shared-limits.js'
@@ -25,7 +26,7 @@ export interface ServiceDeps {
 }
 
 /** The API's services, wired the same way by main.ts and by the tests. */
-export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore } {
+export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore; rateLimits: RateLimitStore } {
   const { config, redis, keys, secrets, queue, logger, metrics, now } = deps
   const store = createVerificationStore({ redis, keys, secrets, config, now })
   const verifications = createVerificationService({
@@ -39,5 +40,5 @@ export function createServices(deps: ServiceDeps): { store: VerificationStore; v
     metrics,
     now,
   })
-  return { store, verifications, serviceStore: createServiceStore({ redis, keys, config, now }) }
+  return { store, verifications, serviceStore: createServiceStore({ redis, keys, config, now }), rateLimits: createRateLimitStore({ redis, keys, now }) }
 }

@@ -10,7 +10,7 @@ import { maskPhone, parsePhone, type ParsedPhone } from '../../shared/phone.js'
 import { isRedisUnavailable } from '../../shared/redis.js'
 import type { ServiceSettings } from '../../shared/services.js'
 import type { StoredVerification } from '../../shared/store/verification-record.js'
-import type { CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/verification-store.js'
+import type { ApproveResult, CancelResult, CheckResult, LimitReason, StartResult, VerificationStore } from '../../shared/store/verification-store.js'
 import { withTimeout } from '../../shared/timeout.js'
 import type { Channel, Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
@@ -102,6 +102,8 @@ export interface VerificationService {
   check(input: CheckInput): Promise<CheckOutcome>
   get(id: string): Promise<StoredVerification | undefined>
   cancel(id: string): Promise<CancelResult>
+  /** /v2 Status=approved: the application checked a code of its own */
+  approve(id: string): Promise<ApproveResult>
 }
 
 export function createVerificationService(deps: VerificationServiceDeps): VerificationService {
@@ -264,6 +266,11 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       if (!isVerificationId(id)) return { kind: 'not_found' }
       return infra(store.cancel(id))
     },
+
+    async approve(id: string): Promise<ApproveResult> {
+      if (!isVerificationId(id)) return { kind: 'not_found' }
+      return infra(store.approve(id))
+    },
   }
   return instrument(service, metrics)
 }
@@ -331,6 +338,11 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
     async cancel(id) {
       const outcome = await service.cancel(id)
       if (outcome.kind === 'canceled') event('canceled', outcome)
+      return outcome
+    },
+    async approve(id) {
+      const outcome = await service.approve(id)
+      if (outcome.kind === 'approved') event('approved', outcome)
       return outcome
     },
   }

@@ -20,7 +20,7 @@ const lua = (name: string): Script => Script.load(new URL(`./lua/${name}.lua`, i
 const scripts = {
   create: lua('create-verification'),
   check: lua('check-code'),
-  cancel: lua('cancel-verification'),
+  end: lua('end-verification'),
   claim: lua('claim-send'),
   delivery: lua('record-delivery'),
 }
@@ -44,6 +44,7 @@ export type CheckResult =
   | Decided<'approved' | 'wrong' | 'not_pending'>
 
 export type CancelResult = { readonly kind: 'not_found' } | Decided<'canceled' | 'not_pending'>
+export type ApproveResult = { readonly kind: 'not_found' } | Decided<'approved' | 'not_pending'>
 
 export type ClaimResult =
   | { readonly kind: 'gone' | 'superseded' | 'already_sent' }
@@ -223,6 +224,16 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     throw new Error(`check script answered ${kind}`)
   }
 
+  async function end<K extends 'canceled' | 'approved'>(id: string, status: K): Promise<{ readonly kind: 'not_found' } | Decided<K | 'not_pending'>> {
+    const now = deps.now()
+    const reply = asArray(await scripts.end.run(redis, [keys.verification(id)], [now, RETAIN_MS, keyIds, status]))
+    const kind = String(reply[0])
+    if (kind === 'not_found') return { kind }
+    if (kind === 'ended') return decodeOrNotFound(status, id, fieldsOf(reply, 1), now)
+    if (kind === 'not_pending') return decodeOrNotFound('not_pending', id, fieldsOf(reply, 1), now)
+    throw new Error(`end script answered ${kind}`)
+  }
+
   return {
     /** Starts a verification, or sends the pending one of the number (in its service) again with the same code. */
     start,
@@ -254,12 +265,12 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     },
 
     async cancel(id: string): Promise<CancelResult> {
-      const now = deps.now()
-      const reply = asArray(await scripts.cancel.run(redis, [keys.verification(id)], [now, RETAIN_MS, keyIds]))
-      const kind = String(reply[0])
-      if (kind === 'not_found') return { kind }
-      if (kind === 'canceled' || kind === 'not_pending') return decodeOrNotFound(kind, id, fieldsOf(reply, 1), now)
-      throw new Error(`cancel script answered ${kind}`)
+      return end(id, 'canceled')
+    },
+
+    /** Approves a pending verification without a code: the application checked its own (/v2 CustomCode flows). */
+    async approve(id: string): Promise<ApproveResult> {
+      return end(id, 'approved')
     },
 
     /** The worker's first step for a job: whether to send, and what. */

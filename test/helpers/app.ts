@@ -80,8 +80,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const queue = createSendQueue(redis, keys, config)
   const metrics = createApiMetrics()
-  const { store, verifications, serviceStore } = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
-  const app = createApp({ config, logger, redis, verifications, serviceStore, metrics })
+  const services = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
+  const { store, serviceStore } = services
+  const app = createApp({ config, logger, redis, metrics, ...services })
 
   return {
     app,

@@ -11,6 +11,7 @@ import { createApiMetrics } from '../../shared/metrics.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets } from '../../shared/secrets.js'
 import { createServiceStore } from '../../shared/service-store.js'
+import { createRateLimitStore } from '../../api/v2/rate-limit-store.js'
 import type { Verification } from '../../shared/verification.js'
 import { buildTestApp, TEST_API_KEY, testConfig, type TestApp } from '../helpers/app.js'
 
@@ -32,7 +33,7 @@ function appFailingWith(fail: () => Promise<never>): { request: (path: string) =
     },
   })
   const config = testConfig()
-  const verifications: VerificationService = { start: fail, check: fail, get: fail, cancel: fail }
+  const verifications: VerificationService = { start: fail, check: fail, get: fail, cancel: fail, approve: fail }
   const redis = createRedis(config, 'fast')
   const app = createApp({
     config,
@@ -40,6 +41,7 @@ function appFailingWith(fail: () => Promise<never>): { request: (path: string) =
     redis: { ping: () => Promise.resolve('PONG' as const) },
     verifications,
     serviceStore: createServiceStore({ redis, keys: createKeys('errors-test'), config, now: Date.now }),
+    rateLimits: createRateLimitStore({ redis, keys: createKeys('errors-test'), now: Date.now }),
     metrics: createApiMetrics(),
   })
   return { request: (path) => Promise.resolve(app.request(path, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })), logs, close: () => redis.disconnect() }
@@ -79,8 +81,8 @@ describe('what the status says: 503 is an outage, 500 a bug', () => {
     const logs: Array<Record<string, unknown>> = []
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }))
     const metrics = createApiMetrics()
-    const { verifications, serviceStore } = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, metrics, now: Date.now })
-    const app = createApp({ config, logger, redis, verifications, serviceStore, metrics })
+    const services = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, logger, metrics, now: Date.now })
+    const app = createApp({ config, logger, redis, metrics, ...services })
     try {
       const res = await app.request(`/v1/verifications/${id}`, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })
       assert.equal(res.status, 503)

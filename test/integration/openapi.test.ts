@@ -38,6 +38,29 @@ const API_MD_ROUTES = [
   ['post', '/v1/verifications/{id}/cancel'],
   ['get', '/healthz'],
   ['get', '/readyz'],
+  // The second round's: Twilio Verify v2 and SignalWire MFA.
+  ['post', '/v2/Services'],
+  ['get', '/v2/Services'],
+  ['get', '/v2/Services/{ServiceSid}'],
+  ['post', '/v2/Services/{ServiceSid}'],
+  ['delete', '/v2/Services/{ServiceSid}'],
+  ['post', '/v2/Services/{ServiceSid}/Verifications'],
+  ['get', '/v2/Services/{ServiceSid}/Verifications/{Sid}'],
+  ['post', '/v2/Services/{ServiceSid}/Verifications/{Sid}'],
+  ['post', '/v2/Services/{ServiceSid}/VerificationCheck'],
+  ['post', '/v2/Services/{ServiceSid}/RateLimits'],
+  ['get', '/v2/Services/{ServiceSid}/RateLimits'],
+  ['get', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}'],
+  ['post', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}'],
+  ['delete', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}'],
+  ['post', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets'],
+  ['get', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets'],
+  ['get', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets/{Sid}'],
+  ['post', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets/{Sid}'],
+  ['delete', '/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets/{Sid}'],
+  ['post', '/api/relay/rest/mfa/sms'],
+  ['post', '/api/relay/rest/mfa/call'],
+  ['post', '/api/relay/rest/mfa/{id}/verify'],
 ] as const
 const PUBLIC_ONLY = new Set(['/', '/request-auth', '/validate-auth'])
 
@@ -338,7 +361,7 @@ describe.skipIf(!existsSync(CHROMIUM))('/docs in a real browser (skipped when Ch
     }
     await page.locator('button.authorize').first().click()
     await page.locator('.auth-container input').first().fill('a-key')
-    await page.locator('.modal-ux button', { hasText: 'Close' }).click()
+    await page.locator('.modal-ux button.btn-done', { hasText: 'Close' }).first().click()
     const health = page.locator('#operations-Health-health')
     await health.locator('.opblock-summary-control').click()
     await health.locator('button.try-out__btn').click()
