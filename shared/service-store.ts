@@ -97,6 +97,9 @@ export function createServiceStore(deps: { readonly redis: RedisClient; readonly
       remember(service.id, undefined)
     },
 
+    /** how many services an account has */
+    count: (accountSid: string): Promise<number> => redis.zcard(keys.accountServices(accountSid)),
+
     /** One page of an account's services, oldest first, and how many it has. */
     async list(accountSid: string, offset: number, count: number): Promise<{ readonly services: ServiceSettings[]; readonly total: number }> {
       const [ids, total] = await Promise.all([redis.zrange(keys.accountServices(accountSid), offset, offset + count - 1), redis.zcard(keys.accountServices(accountSid))])

@@ -101,6 +101,8 @@ export interface VerificationService {
   start(input: StartInput): Promise<StartOutcome>
   check(input: CheckInput): Promise<CheckOutcome>
   get(id: string): Promise<StoredVerification | undefined>
+  /** the verification last started for a number in a service, whatever its state */
+  latestFor(to: string, service: ServiceSettings): Promise<StoredVerification | undefined>
   cancel(id: string): Promise<CancelResult>
   /** /v2 Status=approved: the application checked a code of its own */
   approve(id: string): Promise<ApproveResult>
@@ -262,6 +264,13 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       return infra(store.getStored(id))
     },
 
+    async latestFor(to: string, service: ServiceSettings): Promise<StoredVerification | undefined> {
+      const phone = parsePhone(to, config.phone.defaultCountry)
+      if (phone === undefined) return undefined
+      const id = await infra(store.latestIdFor(phone.e164, service))
+      return id === undefined ? undefined : infra(store.getStored(id))
+    },
+
     async cancel(id: string): Promise<CancelResult> {
       if (!isVerificationId(id)) return { kind: 'not_found' }
       return infra(store.cancel(id))
@@ -335,6 +344,7 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
       return outcome
     },
     get: (id) => service.get(id),
+    latestFor: (to, settings) => service.latestFor(to, settings),
     async cancel(id) {
       const outcome = await service.cancel(id)
       if (outcome.kind === 'canceled') event('canceled', outcome)

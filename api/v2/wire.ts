@@ -13,6 +13,7 @@ import { readFields, type Fields } from '../input.js'
 /** Every Twilio error code /v2 answers with, its HTTP status and its usual message: one table. */
 export const TWILIO_ERRORS = {
   20003: { status: 401, message: 'Authenticate' },
+  20403: { status: 403, message: 'Forbidden' },
   20404: { status: 404, message: 'The requested resource was not found' },
   20413: { status: 413, message: 'Request body too large' },
   20415: { status: 415, message: 'Unsupported media type' },

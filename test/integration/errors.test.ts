@@ -33,7 +33,7 @@ function appFailingWith(fail: () => Promise<never>): { request: (path: string) =
     },
   })
   const config = testConfig()
-  const verifications: VerificationService = { start: fail, check: fail, get: fail, cancel: fail, approve: fail }
+  const verifications: VerificationService = { start: fail, check: fail, get: fail, cancel: fail, approve: fail, latestFor: fail }
   const redis = createRedis(config, 'fast')
   const app = createApp({
     config,

@@ -2,7 +2,17 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { ServiceSettings } from '../../../shared/services.js'
 import type { AppDeps, AppEnv } from '../../deps.js'
-import { notFoundError } from '../../v2/wire.js'
+import { notFoundError, TwilioError } from '../../v2/wire.js'
+
+/**
+ * How much one account can store: each create below the cap is accepted, the next is 403 / 20403. Twilio has caps of
+ * its own; these keep one account's credentials from filling Redis.
+ */
+export const V2_CAPS = { servicesPerAccount: 1000, rateLimitsPerService: 20, bucketsPerRateLimit: 10 } as const
+
+export function capReached(what: string, cap: number): TwilioError {
+  return new TwilioError(20403, `Forbidden: at most ${cap} ${what}`)
+}
 
 /** Tags and security of every /v2 operation. */
 export const V2_OPERATION = { tags: ['Twilio Verify v2'], security: [{ twilioBasic: [] }] }

@@ -6,7 +6,7 @@ import { COMMON, formBody, jsonResponse, twilioErrorResponses, V2_ALWAYS } from 
 import { bucketResource, rateLimitResource } from '../../v2/resources.js'
 import type { Bucket, RateLimit } from '../../v2/rate-limit-store.js'
 import { baseUrl, intParam, invalidParameter, listEnvelope, notFoundError, pageParams, twilioParams } from '../../v2/wire.js'
-import { listOf, ownService, resource, serviceSidParam, V2_OPERATION } from './common.js'
+import { capReached, listOf, ownService, resource, serviceSidParam, V2_CAPS, V2_OPERATION } from './common.js'
 
 const base = { ...COMMON, ...V2_OPERATION }
 const limitParams = serviceSidParam.extend({ RateLimitSid: z.string().openapi({ param: { name: 'RateLimitSid', in: 'path' }, example: 'RK0123456789abcdef0123456789abcdef' }) })
@@ -17,7 +17,7 @@ const rateLimit = resource('TwilioRateLimit')
 const bucket = resource('TwilioBucket')
 
 function route(method: 'get' | 'post' | 'delete', path: string, operationId: string, summary: string, extra: Record<string, unknown>, ok: Record<number, unknown>) {
-  return createRoute({ ...base, method, path, operationId, summary, ...extra, responses: { ...(ok as object), ...twilioErrorResponses([...V2_ALWAYS, 60200]) } })
+  return createRoute({ ...base, method, path, operationId, summary, ...extra, responses: { ...(ok as object), ...twilioErrorResponses([...V2_ALWAYS, 60200, ...(method === 'post' ? ([20403] as const) : [])]) } })
 }
 
 const limitsPath = '/v2/Services/{ServiceSid}/RateLimits'
@@ -71,6 +71,7 @@ export const v2RateLimits: Endpoint = {
       const service = await ownService(c, deps)
       const p = await twilioParams(c)
       if (p.UniqueName === undefined || p.UniqueName.length > 191) throw invalidParameter('UniqueName')
+      if ((await store.list(service.id)).length >= V2_CAPS.rateLimitsPerService) throw capReached('rate limits in a service', V2_CAPS.rateLimitsPerService)
       const limit = await store.create(service.id, c.get('account'), p.UniqueName, p.Description?.slice(0, 255))
       if (limit === undefined) throw invalidParameter('UniqueName')
       return c.json(rateLimitResource(limit, baseUrl(c, deps.config)), 201)
@@ -94,6 +95,7 @@ export const v2RateLimits: Endpoint = {
     on(app, routes.createBucket, async (c) => {
       const limit = await limitOf(c)
       const { max = 1, interval = 1 } = await bucketValues(c, true)
+      if ((await store.buckets(limit.sid)).length >= V2_CAPS.bucketsPerRateLimit) throw capReached('buckets in a rate limit', V2_CAPS.bucketsPerRateLimit)
       return c.json(bucketResource(await store.createBucket(limit, max, interval), baseUrl(c, deps.config)), 201)
     })
     on(app, routes.listBuckets, async (c) => {

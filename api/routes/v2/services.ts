@@ -6,7 +6,7 @@ import { on, type Endpoint } from '../../endpoint.js'
 import { COMMON, formBody, jsonResponse, twilioErrorResponses, V2_ALWAYS } from '../../openapi/responses.js'
 import { serviceResource } from '../../v2/resources.js'
 import { baseUrl, boolParam, intParam, invalidParameter, listEnvelope, pageParams, twilioParams } from '../../v2/wire.js'
-import { listOf, ownService, resource, serviceSidParam, V2_OPERATION } from './common.js'
+import { capReached, listOf, ownService, resource, serviceSidParam, V2_CAPS, V2_OPERATION } from './common.js'
 
 const serviceFields = z
   .object({
@@ -31,7 +31,7 @@ const create = createRoute({
   operationId: 'v2CreateService',
   summary: 'Create a service',
   request: { body: formBody(serviceFields) },
-  responses: { 201: jsonResponse('the new Service', resource('TwilioService')), ...twilioErrorResponses([...V2_ALWAYS, 60200]) },
+  responses: { 201: jsonResponse('the new Service', resource('TwilioService')), ...twilioErrorResponses([...V2_ALWAYS, 60200, 20403]) },
 })
 const list = createRoute({
   ...base,
@@ -100,6 +100,7 @@ export const v2Services: Endpoint = {
   mount(app, deps: AppDeps) {
     on(app, create, async (c) => {
       const fields = await fieldsOf(c, true)
+      if ((await deps.serviceStore.count(c.get('account'))) >= V2_CAPS.servicesPerAccount) throw capReached('services in an account', V2_CAPS.servicesPerAccount)
       const service = await deps.serviceStore.create(c.get('account'), { friendlyName: fields.friendlyName ?? '', ...fields })
       return c.json(serviceResource(service, baseUrl(c, deps.config)), 201)
     })

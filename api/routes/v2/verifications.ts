@@ -196,7 +196,7 @@ export const v2Verifications: Endpoint = {
         case 'malformed':
         case 'malformed_code': {
           // Not this verification's length: wrong, as Twilio answers it, but no attempt is spent on it.
-          const pending = 'id' in target ? await deps.verifications.get(target.id) : undefined
+          const pending = 'id' in target ? await deps.verifications.get(target.id) : await deps.verifications.latestFor(target.to, service)
           if (pending?.resource.status !== 'pending' || pending.resource.service !== service.id) throw notFoundError(c)
           return c.json(checkResource(pending, service), 200)
         }
