@@ -225,8 +225,10 @@ describe('the npm twilio client against /v2', () => {
     )
     assert.ok(all.every((s) => s.accountSid === OTHER_ACCOUNT))
     const seen: string[] = []
-    await lister.verify.v2.services.each({ pageSize: 3 }, (s) => {
-      seen.push(s.friendlyName)
+    await new Promise<void>((resolve, reject) => {
+      lister.verify.v2.services.each({ pageSize: 3, done: (error?: Error) => (error === undefined || error === null ? resolve() : reject(error)) }, (s) => {
+        seen.push(s.friendlyName)
+      })
     })
     assert.deepEqual(seen, names)
   })
