@@ -78,7 +78,7 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const body = renderSms(
       {
-        serviceName: service.friendlyName,
+        serviceName: stored.friendlyName ?? service.friendlyName,
         locale: stored.locale,
         warning: service.doNotShareWarning,
         ...(service.template === undefined ? {} : { template: service.template }),

@@ -68,6 +68,8 @@ export interface StartInput {
   readonly idempotencyKey?: string
   /** /v2 CustomCode, already checked against the service */
   readonly customCode?: string
+  /** /v2 CustomFriendlyName, at most 30 characters: the name the message says instead of the service's */
+  readonly friendlyName?: string
   /** /v2 RateLimits: the buckets the create counts against */
   readonly buckets?: readonly BucketLimit[]
   /** SignalWire MFA: the request's own code format, lifetime, attempts, sender, text and owner; always a new code */
@@ -139,6 +141,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
           channel: input.channel ?? 'sms',
           locale,
           ...(input.customCode === undefined ? {} : { code: input.customCode }),
+          ...(input.friendlyName === undefined ? {} : { friendlyName: input.friendlyName }),
           ...(mfa === undefined
             ? {}
             : {

@@ -16,7 +16,8 @@ import { isDeliveryStatus, isVerificationStatus, type Channel, type Verification
  *   c   country (ISO alpha-2)        cl  code length              lc  locale
  *   sv  service (absent: default)    ab  'a': letters and digits  ch  'c': the latest send was a call
  *   fr  sender number (MFA `from`)   mg  text before the code     ow  owner (the MFA project)
- *                                        (MFA `message`)
+ *   fn  the name said in the message     (MFA `message`)
+ *       (/v2 CustomFriendlyName)
  */
 
 export type RecordFields = Readonly<Record<string, string>>
@@ -33,6 +34,8 @@ export interface StoredVerification {
   readonly sender?: string
   readonly prefix?: string
   readonly owner?: string
+  /** the name its messages say instead of the service's */
+  readonly friendlyName?: string
 }
 
 /** What a new verification is made of, besides what the create script fills in (status, counters, times). */
@@ -51,6 +54,7 @@ export interface NewRecord {
   readonly sender?: string
   readonly prefix?: string
   readonly owner?: string
+  readonly friendlyName?: string
 }
 
 /** The field/value pairs the create script writes for a new record. */
@@ -62,6 +66,7 @@ export function encodeNewRecord(r: NewRecord): string[] {
   if (r.sender !== undefined) out.push('fr', r.sender)
   if (r.prefix !== undefined) out.push('mg', r.prefix)
   if (r.owner !== undefined) out.push('ow', r.owner)
+  if (r.friendlyName !== undefined) out.push('fn', r.friendlyName)
   return out
 }
 
@@ -143,6 +148,7 @@ export function decodeRecord(
     ...(fields.fr === undefined ? {} : { sender: fields.fr }),
     ...(fields.mg === undefined ? {} : { prefix: fields.mg }),
     ...(fields.ow === undefined ? {} : { owner: fields.ow }),
+    ...(fields.fn === undefined ? {} : { friendlyName: fields.fn }),
   }
 }
 

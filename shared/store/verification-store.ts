@@ -73,6 +73,8 @@ export interface StartRequest {
   readonly prefix?: string
   /** MFA: the project that asked; only it may check */
   readonly owner?: string
+  /** /v2 CustomFriendlyName: the name its messages say instead of the service's */
+  readonly friendlyName?: string
 }
 
 export interface CheckRequest {
@@ -154,6 +156,7 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
       ...(request.sender === undefined ? {} : { sender: request.sender }),
       ...(request.prefix === undefined ? {} : { prefix: request.prefix }),
       ...(request.owner === undefined ? {} : { owner: request.owner }),
+      ...(request.friendlyName === undefined ? {} : { friendlyName: request.friendlyName }),
     })
     const reply = asArray(
       await scripts.create.run(

@@ -37,10 +37,12 @@ describe('cluster slots: one number, its verifications and its scripts share one
       const id = newVerificationId(digest)
       const inDefault = numberScope(secrets, services.default, e164)
       const inPublic = numberScope(secrets, services.public, e164)
+      const inV2 = numberScope(secrets, { id: `VA${'7'.repeat(32)}` }, e164)
       const touched = {
         // one number's state in each service it is used in ...
         number: keys.number(inDefault.tag, inDefault.scoped),
         numberInPublicService: keys.number(inPublic.tag, inPublic.scoped),
+        numberInV2Service: keys.number(inV2.tag, inV2.scoped),
         verification: keys.verification(id),
         // create/check (by number) turn the number's `cur` id into a key with this prefix ...
         verificationFromNumber: keys.verificationPrefix(tagOfDigest(digest)) + id,
@@ -57,9 +59,16 @@ describe('cluster slots: one number, its verifications and its scripts share one
 
   test('the shared limit counters share one slot, and every queue key shares the slot of {prefix}', async () => {
     const keys = createKeys('test-slots')
-    const counters = [keys.ipCounter('abcd', 1), keys.countryCounter('US', 1), keys.globalCounter(1)]
+    // /v2 rate-limit buckets count in the same script as the other shared counters.
+    const counters = [keys.ipCounter('abcd', 1), keys.countryCounter('US', 1), keys.globalCounter(1), keys.bucketCounter(`BL${'1'.repeat(32)}`, 'digest', 1)]
     const counterSlots = await Promise.all(counters.map((k) => keyslot(node, k)))
     assert.equal(new Set(counterSlots).size, 1, `limit counters in slots ${counterSlots.join(', ')}`)
+    // Services, rate limits and buckets: one slot, so an account's list and a service's limits read in one call.
+    const sid = `VA${'2'.repeat(32)}`
+    const rk = `RK${'3'.repeat(32)}`
+    const settings = [keys.service(sid), keys.accountServices(`AC${'4'.repeat(32)}`), keys.serviceRateLimits(sid), keys.rateLimit(rk), keys.rateLimitBuckets(rk), keys.bucket(`BL${'5'.repeat(32)}`)]
+    const settingSlots = await Promise.all(settings.map((k) => keyslot(node, k)))
+    assert.equal(new Set(settingSlots).size, 1, `service settings in slots ${settingSlots.join(', ')}`)
     const queueSlot = await keyslot(node, keys.queuePrefix)
     for (const suffix of [':sms:wait', ':sms:active', ':sms:meta', ':sms:limiter', ':sms:ver_abcd-1', ':sms:events']) {
       assert.equal(await keyslot(node, `${keys.queuePrefix}${suffix}`), queueSlot, suffix)
@@ -67,13 +76,16 @@ describe('cluster slots: one number, its verifications and its scripts share one
   })
 })
 
+const ACCOUNT = `AC${'c1'.repeat(16)}`
+const TOKEN = 'cluster-token'
+
 describe('cluster slots: what the store really wrote', () => {
   let t: TestApp
   let cluster: Cluster
   let node: Redis
 
   beforeAll(async () => {
-    t = await buildTestApp({ REDIS_CLUSTER_NODES: clusterNodes(), RESEND_COOLDOWN_SECONDS: '0' })
+    t = await buildTestApp({ REDIS_CLUSTER_NODES: clusterNodes(), RESEND_COOLDOWN_SECONDS: '0', TWILIO_COMPAT_CREDENTIALS: `${ACCOUNT}:${TOKEN}` })
     cluster = await testCluster()
     const [port] = clusterPorts()
     node = nodeClient(port ?? 0)
@@ -119,5 +131,45 @@ describe('cluster slots: what the store really wrote', () => {
     const strays = []
     for (const key of queueKeys) if ((await keyslot(node, key)) !== queueSlot) strays.push(key)
     assert.deepEqual(strays, [], 'queue keys outside the queue slot')
+  })
+
+  test('/v2 on the cluster: services, rate limits, buckets and bucket counts each keep to their slot', async () => {
+    const auth = { Authorization: `Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' }
+    const post = async (path: string, fields: Record<string, string>, status: number): Promise<Record<string, unknown>> => {
+      const res = await t.app.request(path, { method: 'POST', headers: auth, body: new URLSearchParams(fields).toString() })
+      const body = (await res.json()) as Record<string, unknown>
+      assert.equal(res.status, status, `${path}: ${JSON.stringify(body)}`)
+      return body
+    }
+    const service = String((await post('/v2/Services', { FriendlyName: 'Cluster' }, 201)).sid)
+    const limit = String((await post(`/v2/Services/${service}/RateLimits`, { UniqueName: 'end_user_ip_address' }, 201)).sid)
+    await post(`/v2/Services/${service}/RateLimits/${limit}/Buckets`, { Max: '100', Interval: '60' }, 201)
+    const numbers = numbersFrom(300, 10, '312')
+    for (const [i, to] of numbers.entries()) {
+      const v = await post(`/v2/Services/${service}/Verifications`, { To: to, Channel: 'sms', RateLimits: JSON.stringify({ end_user_ip_address: `203.0.113.${i}` }) }, 201)
+      await post(`/v2/Services/${service}/VerificationCheck`, { VerificationSid: String(v.sid), Code: '000000' }, 200)
+    }
+    const listed = await t.app.request('/v2/Services?PageSize=1', { headers: auth })
+    assert.equal(listed.status, 200)
+
+    const all = await keysUnder(cluster, t.prefix)
+    const slotsOf = async (keys: string[]): Promise<Set<number>> => new Set(await Promise.all(keys.map((k) => keyslot(node, k))))
+    const settingKeys = all.filter((k) => k.includes(`{${t.prefix}.services}`))
+    assert.ok(settingKeys.length >= 5, `service, account list, rate limits, rate limit, buckets, bucket: ${settingKeys.join(' ')}`)
+    assert.equal((await slotsOf(settingKeys)).size, 1)
+    const counterKeys = all.filter((k) => k.includes(`{${t.prefix}.limits}`))
+    assert.ok(counterKeys.some((k) => k.includes(':rb:')), 'bucket counters were written')
+    assert.equal((await slotsOf(counterKeys)).size, 1)
+    // Each number's state in this service sits with its verification.
+    let seen = 0
+    for (const key of all.filter((k) => k.includes(':v:'))) {
+      const ns = await cluster.hget(key, 'ns')
+      if (ns === null || (await cluster.hget(key, 'sv')) !== service) continue
+      const numberKey = all.find((k) => k.endsWith(`:n:${ns}`))
+      assert.ok(numberKey !== undefined, `the number state of ${key}`)
+      assert.equal(await keyslot(node, numberKey), await keyslot(node, key))
+      seen++
+    }
+    assert.equal(seen, numbers.length)
   })
 })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import twilio from 'twilio'
 import { afterAll, beforeAll, describe, test } from 'vitest'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 import { TEST_API_KEY, TEST_PROJECT, TEST_TOKEN } from '../helpers/constants.js'
@@ -12,6 +13,11 @@ import type { Verification } from '../../shared/verification.js'
  * talking to the fake RELAY server, and the real Redis. The SMS is read where a phone would read it: at the relay.
  * With E2E_NO_WORKER=1 the worker is not started, and these tests fail (no SMS arrives): proof they can.
  */
+const TWILIO_ACCOUNT = `AC${'e2'.repeat(16)}`
+const TWILIO_TOKEN = 'e2e-twilio-token-0123456789abcdef'
+const MFA_PROJECT = 'e2e-project'
+const MFA_TOKEN = 'e2e-mfa-token-0123456789abcdef'
+
 describe('end to end: npm run start:api + npm run start:worker, SMS through the SignalWire SDK', () => {
   const prefix = randomPrefix('e2e')
   const issuedCodes: string[] = []
@@ -28,6 +34,8 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
       REDIS_URL: TEST_REDIS_URL,
       CODE_TTL_SECONDS: '120',
       LOG_LEVEL: 'debug',
+      TWILIO_COMPAT_CREDENTIALS: `${TWILIO_ACCOUNT}:${TWILIO_TOKEN}`,
+      SIGNALWIRE_MFA_CREDENTIALS: `${MFA_PROJECT}:${MFA_TOKEN}`,
     }
     const started = await startApi(env)
     api = started.process
@@ -60,19 +68,22 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
     }
   })
 
-  async function smsCodeFor(number: string, after = 0): Promise<string> {
+  async function smsFor(number: string, after = 0): Promise<string> {
     const deadline = Date.now() + 15_000
     for (;;) {
       const sms = relay.messages.filter((m) => m.to === number && m.receivedAt >= after).at(-1)
-      if (sms !== undefined) {
-        const code = /(\d{6})/.exec(sms.body)?.[1]
-        assert.ok(code, `a code in "${sms.body}"`)
-        issuedCodes.push(code)
-        return code
-      }
+      if (sms !== undefined) return sms.body
       if (Date.now() > deadline) throw new Error(`no SMS reached ${number} within 15 s: is the worker running?`)
       await new Promise((r) => setTimeout(r, 25))
     }
+  }
+
+  async function smsCodeFor(number: string, after = 0): Promise<string> {
+    const body = await smsFor(number, after)
+    const code = /(\d{6})/.exec(body)?.[1]
+    assert.ok(code, `a code in "${body}"`)
+    issuedCodes.push(code)
+    return code
   }
 
   function form(path: string, fields: Record<string, string>): Promise<Response> {
@@ -141,5 +152,65 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
     assert.equal(got.status, 'approved')
     assert.equal(got.delivery.status, 'delivered')
     assert.ok(got.delivery.messageId)
+  })
+
+  test('/v2 with the npm twilio client: the service FriendlyName is in the SMS, and the code it carries approves', async () => {
+    const number = '+12015550153'
+    numbersUsed.push(number)
+    const client = twilio(TWILIO_ACCOUNT, TWILIO_TOKEN)
+    client.verify.baseUrl = url
+    const service = await client.verify.v2.services.create({ friendlyName: 'Acme' })
+    const v = await client.verify.v2.services(service.sid).verifications.create({ to: number, channel: 'sms' })
+    const body = await smsFor(number)
+    const code = /^Your Acme verification code is: (\d{6})$/.exec(body)?.[1]
+    assert.ok(code, `"${body}" is the English text with the service's name`)
+    issuedCodes.push(code)
+    const checked = await client.verify.v2.services(service.sid).verificationChecks.create({ verificationSid: v.sid, code })
+    assert.deepEqual([checked.status, checked.valid], ['approved', true])
+
+    // CustomFriendlyName: one verification says another name.
+    const other = '+12015550156'
+    numbersUsed.push(other)
+    await client.verify.v2.services(service.sid).verifications.create({ to: other, channel: 'sms', customFriendlyName: 'Acme Payments' })
+    const custom = await smsFor(other)
+    const customCode = /^Your Acme Payments verification code is: (\d{6})$/.exec(custom)?.[1]
+    assert.ok(customCode, custom)
+    issuedCodes.push(customCode)
+  })
+
+  test('/v2 in Spanish with the do-not-share warning: Locale and DoNotShareWarningEnabled shape the text', async () => {
+    const number = '+12015550154'
+    numbersUsed.push(number)
+    const client = twilio(TWILIO_ACCOUNT, TWILIO_TOKEN)
+    client.verify.baseUrl = url
+    const service = await client.verify.v2.services.create({ friendlyName: 'Acme', doNotShareWarningEnabled: true })
+    await client.verify.v2.services(service.sid).verifications.create({ to: number, channel: 'sms', locale: 'es' })
+    const body = await smsFor(number)
+    const code = /^Código de Acme: (\d{6})\. No lo compartas\.$/.exec(body)?.[1]
+    assert.ok(code, `"${body}" is the Spanish text with the warning`)
+    issuedCodes.push(code)
+  })
+
+  test('SignalWire MFA: the caller\'s message before the token, then verify', async () => {
+    const number = '+12015550155'
+    numbersUsed.push(number)
+    const auth = `Basic ${Buffer.from(`${MFA_PROJECT}:${MFA_TOKEN}`).toString('base64')}`
+    const res = await fetch(`${url}/api/relay/rest/mfa/sms`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: number, message: 'Your Acme login code is:', token_length: 6 }),
+    })
+    assert.equal(res.status, 200)
+    const { id } = (await res.json()) as { id: string }
+    const body = await smsFor(number)
+    const token = /^Your Acme login code is: (\d{6})$/.exec(body)?.[1]
+    assert.ok(token, `"${body}"`)
+    issuedCodes.push(token)
+    const verified = await fetch(`${url}/api/relay/rest/mfa/${id}/verify`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    })
+    assert.deepEqual(await verified.json(), { success: true })
   })
 })

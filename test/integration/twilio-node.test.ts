@@ -195,6 +195,8 @@ describe('the npm twilio client against /v2', () => {
     assert.deepEqual([channel.status, channel.code], [400, 60223])
     const call = await restError(verify.verifications.create({ to: TO, channel: 'call' }))
     assert.deepEqual([call.status, call.code], [400, 60223])
+    const name = await restError(verify.verifications.create({ to: TO, channel: 'sms', customFriendlyName: 'n'.repeat(31) }))
+    assert.deepEqual([name.code, name.message], [60200, 'Invalid parameter: CustomFriendlyName'])
     const code = await restError(verify.verificationChecks.create({ to: TO, code: '12' }))
     assert.deepEqual([code.status, code.code, code.message], [400, 60200, 'Invalid parameter: Code'])
     const none = await restError(verify.verificationChecks.create({ code: '123456' }))

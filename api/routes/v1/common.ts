@@ -31,7 +31,13 @@ export function notPending(v: Verification): ApiError {
 /** Tags, security and parameters of every /v1 operation. */
 export const V1_OPERATION = { tags: ['Verifications'], security: [{ bearerAuth: [] }] }
 
-/** The service a /v1 call names, or the default one; undefined when it names one that does not exist. */
+/**
+ * The service a /v1 call names, or the default one; undefined when it names one that does not exist. The public
+ * routes' and the MFA API's built-in services are not /v1's to use: their verifications follow their own rules
+ * (anonymous checks, the owning project).
+ */
 export async function serviceOf(deps: Pick<AppDeps, 'serviceStore'>, id: string | undefined): Promise<ServiceSettings | undefined> {
-  return id === undefined ? deps.serviceStore.builtIn.default : deps.serviceStore.get(id)
+  if (id === undefined) return deps.serviceStore.builtIn.default
+  const service = await deps.serviceStore.get(id)
+  return service?.builtIn === undefined || service.builtIn === 'default' ? service : undefined
 }

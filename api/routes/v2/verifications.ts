@@ -35,6 +35,7 @@ const create = createRoute({
           Channel: z.string().openapi({ example: 'sms', description: 'sms (call: see the calls issue)' }),
           Locale: z.string().optional().openapi({ example: 'es' }),
           CustomCode: z.string().optional().openapi({ description: 'with CustomCodeEnabled: the code to send' }),
+          CustomFriendlyName: z.string().max(30).optional().openapi({ example: 'Acme Payments', description: 'the name the message says instead of the service’s; at most 30 characters' }),
           RateLimits: z.string().optional().openapi({ example: '{"end_user_ip_address":"203.0.113.7"}', description: 'JSON: a value for each rate limit, by unique name' }),
         })
         .openapi('VerificationParameters'),
@@ -136,6 +137,8 @@ export const v2Verifications: Endpoint = {
         customCode = normalizeCode(p.CustomCode, { alphabet: 'digits' })
         if (!service.customCodeEnabled || customCode === undefined || customCode.length > 10) throw invalidParameter('CustomCode')
       }
+      const friendlyName = p.CustomFriendlyName
+      if (friendlyName !== undefined && (friendlyName.length > 30 || friendlyName.trim().length === 0)) throw invalidParameter('CustomFriendlyName')
       const buckets = await bucketsOf(jsonObjectParam(p, 'RateLimits'), service, deps.rateLimits)
       const outcome = await deps.verifications.start({
         to: p.To,
@@ -143,6 +146,7 @@ export const v2Verifications: Endpoint = {
         requestId: c.get('requestId'),
         ...(p.Locale === undefined ? {} : { locale: p.Locale }),
         ...(customCode === undefined ? {} : { customCode }),
+        ...(friendlyName === undefined ? {} : { friendlyName }),
         ...(buckets.length === 0 ? {} : { buckets }),
       })
       if (outcome.kind !== 'sent') {
