@@ -201,6 +201,11 @@ describe('the npm twilio client against /v2', () => {
     assert.deepEqual([code.status, code.code, code.message], [400, 60200, 'Invalid parameter: Code'])
     const none = await restError(verify.verificationChecks.create({ code: '123456' }))
     assert.deepEqual([none.status, none.code], [400, 60200])
+    // Parts of Verify this service does not offer are not found, never a redirect or a 500.
+    const webhooks = await restError(verify.webhooks.list())
+    assert.deepEqual([webhooks.status, webhooks.code], [404, 20404])
+    const templates = await restError(client.verify.v2.templates.list())
+    assert.deepEqual([templates.status, templates.code], [404, 20404])
   })
 
   it('answers 20003 for a bad token and for an account it does not know', async () => {
