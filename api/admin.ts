@@ -11,7 +11,8 @@ import type { ApiMetrics } from '../shared/metrics.js'
 
 export interface AdminDeps {
   readonly config: Pick<Config, 'admin'>
-  readonly queue: Queue<SendJob>
+  /** the SMS queue and the call queue */
+  readonly queues: readonly Queue<SendJob>[]
   readonly metrics: ApiMetrics
 }
 
@@ -35,21 +36,21 @@ async function adminFrameGuard(c: Context, next: Next): Promise<void> {
 }
 
 export function createAdminApp(deps: AdminDeps & { readonly password: string }): Hono {
-  const { config, queue, metrics } = deps
+  const { config, queues, metrics } = deps
   const app = new Hono()
   app.use(adminFrameGuard)
   app.use(adminAuth(config.admin, deps.password, 'sms-two-factor-auth admin'))
 
   app.get('/metrics', async (c) => {
-    const [own, queues] = await Promise.all([
+    const [own, ...depths] = await Promise.all([
       metrics.registry.metrics(),
-      queue.exportPrometheusMetrics().catch(() => '# queue metrics unavailable: Redis did not answer\n'),
+      ...queues.map((q) => q.exportPrometheusMetrics().catch(() => `# ${q.name} queue metrics unavailable: Redis did not answer\n`)),
     ])
-    return c.text(`${own}\n${queues}\n`, 200, { 'Content-Type': metrics.registry.contentType })
+    return c.text(`${own}\n${depths.join('\n')}\n`, 200, { 'Content-Type': metrics.registry.contentType })
   })
 
   const board = new HonoAdapter(serveStatic)
-  createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode: config.admin.readOnly })], serverAdapter: board })
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: config.admin.readOnly })), serverAdapter: board })
   board.setBasePath('/admin/queues')
   app.route('/admin/queues', board.registerPlugin())
   app.get('/', (c) => c.redirect('/admin/queues'))

@@ -21,7 +21,11 @@ const serviceInput = z
 export const createVerificationBody = z
   .object({
     to: phoneInput,
-    channel: z.literal('sms').optional().openapi({ description: 'sms (the default)' }),
+    channel: z.enum(['sms', 'call']).optional().openapi({ description: 'sms (the default) or call: the code spoken, digit by digit, twice' }),
+    fallback: z
+      .literal('call')
+      .optional()
+      .openapi({ description: 'with sms: speak the same code in a call if the SMS ends undelivered or failed, or is not delivered within CALL_FALLBACK_AFTER_SECONDS, while still pending' }),
     service: serviceInput.optional(),
     locale: z.string().min(2).max(16).optional().openapi({ example: 'es', description: 'the language of the message; default: the destination country’s' }),
   })
@@ -107,7 +111,12 @@ const numberField = z.string().openapi({
   description: 'E.164, digits with the country code, or national digits when DEFAULT_COUNTRY is set; spaces, dots, dashes and parentheses are ignored',
 })
 
-export const requestAuthFields = z.object({ number: numberField }).openapi('RequestAuthFields')
+export const requestAuthFields = z
+  .object({
+    number: numberField,
+    channel: z.enum(['sms', 'call']).optional().openapi({ description: 'sms (the default), or call: the code is spoken in a phone call ("Call me instead")' }),
+  })
+  .openapi('RequestAuthFields')
 
 export const validateAuthFields = z
   .object({

@@ -2,11 +2,12 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { z } from 'zod'
 import type { Config } from './config/index.js'
 import { isVerificationId } from './ids.js'
-import { QUEUE_NAME, type Keys } from './keys.js'
+import { CALL_QUEUE_NAME, QUEUE_NAME, type Keys } from './keys.js'
 
 /**
- * One job sends one SMS for one send attempt of one verification. The job carries no number and no code: the
- * worker reads both, sealed, from the verification, which also tells it whether the send is still wanted.
+ * One job sends one SMS, or places one call, for one send attempt of one verification. The job carries no number
+ * and no code: the worker reads both, sealed, from the verification, which also tells it whether the send is still
+ * wanted. SMS jobs are on the `sms` queue, calls on the `call` queue.
  */
 export const sendJobSchema = z.object({
   /** verification id */
@@ -17,11 +18,20 @@ export const sendJobSchema = z.object({
   requestId: z.string().max(128).optional(),
   /** when the API queued it (ms since the epoch), for request-to-delivery timing */
   queuedAt: z.number().int().nonnegative(),
+  /** a call queued with an SMS that asked for `fallback: "call"`: placed only if that SMS is not delivered */
+  fallback: z.literal(true).optional(),
 })
 
 export type SendJob = z.infer<typeof sendJobSchema>
 
 export const SEND_JOB_NAME = 'send-sms'
+export const CALL_JOB_NAME = 'send-call'
+export const FALLBACK_JOB_NAME = 'fallback-call'
+
+/** The one fallback call job of a verification: the SMS worker's receipts promote it when the SMS fails. */
+export function fallbackJobId(verificationId: string): string {
+  return `${verificationId}-fallback`
+}
 export const SEND_BACKOFF_TYPE = 'sms'
 
 /**
@@ -52,12 +62,16 @@ export function sendJobOptions(config: Pick<Config, 'worker'>): JobsOptions {
   }
 }
 
-export function createSendQueue(connection: ConnectionOptions, keys: Keys, config: Pick<Config, 'worker'>): Queue<SendJob> {
-  return new Queue<SendJob>(QUEUE_NAME, {
+export function createSendQueue(connection: ConnectionOptions, keys: Keys, config: Pick<Config, 'worker'>, name: typeof QUEUE_NAME | typeof CALL_QUEUE_NAME = QUEUE_NAME): Queue<SendJob> {
+  return new Queue<SendJob>(name, {
     connection,
     prefix: keys.queuePrefix,
     defaultJobOptions: sendJobOptions(config),
     // BullMQ keeps ~10,000 events by default; the dashboard and metrics need far fewer, and each costs memory.
     streams: { events: { maxLen: 1_000 } },
   })
+}
+
+export function createCallQueue(connection: ConnectionOptions, keys: Keys, config: Pick<Config, 'worker'>): Queue<SendJob> {
+  return createSendQueue(connection, keys, config, CALL_QUEUE_NAME)
 }

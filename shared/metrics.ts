@@ -56,7 +56,13 @@ export function createWorkerMetrics() {
     registry,
     jobs: new Counter({
       name: 'sms2fa_jobs_total',
-      help: 'Send jobs finished, by outcome (sent, skipped, expired, superseded, already_sent, gone, retry, failed)',
+      help: 'Send jobs finished, by channel (sms, call) and outcome (sent, skipped, expired, superseded, already_sent, delivered, gone, retry, failed)',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    calls: new Counter({
+      name: 'sms2fa_calls_total',
+      help: 'Calls placed, by outcome: spoken (the code was said to the end), or why not (busy, no_answer, hung_up, play_error, …)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

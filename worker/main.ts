@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq'
 import { boot } from '../shared/boot.js'
 import type { Config } from '../shared/config/index.js'
-import type { SendJob } from '../shared/jobs.js'
+import { createCallQueue, type SendJob } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
 import type { Logger } from '../shared/logger.js'
@@ -10,6 +10,7 @@ import { createSecrets } from '../shared/secrets.js'
 import { createServiceStore } from '../shared/service-store.js'
 import type { ServiceRef } from '../shared/services.js'
 import { createVerificationStore, type VerificationStore } from '../shared/store/verification-store.js'
+import { createFallbacks, type Fallbacks } from './fallbacks.js'
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
 import { createConsoleSender } from './senders/console.js'
@@ -24,7 +25,7 @@ import { instrumentWorker } from './instrument.js'
 import { createProviderGate, type ProviderGate } from './provider-gate.js'
 import { createWorker } from './worker.js'
 
-/** The worker process: one provider client, one BullMQ worker, closed in order on SIGTERM. */
+/** The worker process: one provider client, a BullMQ worker for SMS and one for calls, closed in order on SIGTERM. */
 async function main(): Promise<void> {
   const { config, logger } = boot('worker')
   const now = (): number => Date.now()
@@ -34,9 +35,13 @@ async function main(): Promise<void> {
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const store = createVerificationStore({ redis, keys, secrets, config, now })
   const services = createServiceStore({ redis, keys, config, now })
+  // Only to bring fallback calls forward; the API queues them.
+  const callQueue = createCallQueue(redis, keys, config)
+  callQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
+  const fallbacks = createFallbacks(callQueue)
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
-  const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome> } = {}
+  const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome>; callWorker?: Worker<SendJob, JobOutcome> } = {}
   const metrics = createWorkerMetrics()
   const gate = createProviderGate({ logger, onChange: (up) => metrics.providerConnected.set(up ? 1 : 0) })
   const admin = serve(
@@ -55,22 +60,30 @@ async function main(): Promise<void> {
       name: 'worker',
       run: async () => {
         gate.detach()
-        await running.worker?.close()
+        await Promise.all([running.worker?.close(), running.callWorker?.close()])
       },
     },
+    { name: 'call queue', run: () => callQueue.close() },
     { name: 'sender', run: async () => running.sender?.close() },
     { name: 'redis', run: () => closeRedis(redis) },
     { name: 'worker listener', run: () => new Promise<void>((resolve) => admin.close(() => resolve())) },
   ])
 
-  const sender = await createSender(config, store, services.builtIn.default, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }))
+  const sender = await createSender(config, store, services.builtIn.default, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }), fallbacks)
   running.sender = sender
   // 0 while booting (waiting for the provider); the gate keeps it current from here on.
   metrics.providerConnected.set(gate.connected ? 1 : 0)
-  running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor({ config, store, services, sender, logger, now }) })
-  instrumentWorker(running.worker, metrics)
+  const processorDeps = { config, store, services, sender, logger, now, fallbacks }
+  running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor(processorDeps, 'sms') })
+  running.callWorker = createWorker({ config, connection: redis, keys, logger, channel: 'call', processor: createProcessor(processorDeps, 'call') })
+  instrumentWorker(running.worker, metrics, 'sms')
+  instrumentWorker(running.callWorker, metrics, 'call')
   gate.attach(running.worker)
-  logger.info({ provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond }, 'worker started')
+  gate.attach(running.callWorker)
+  logger.info(
+    { provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond, maxConcurrentCalls: config.calls.maxConcurrent },
+    'worker started',
+  )
 }
 
 async function createSender(
@@ -81,11 +94,12 @@ async function createSender(
   metrics: WorkerMetrics,
   gate: ProviderGate,
   outbox: DevOutbox,
+  fallbacks: Fallbacks,
 ): Promise<Sender> {
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
-  const recordReceipt = createReceiptRecorder({ store, defaultService, logger, metrics })
+  const recordReceipt = createReceiptRecorder({ store, defaultService, logger, metrics, fallbacks })
   try {
     return await createSignalWireSender({
       project: provider.project,

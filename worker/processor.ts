@@ -2,10 +2,12 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Config } from '../shared/config/index.js'
 import { sendJobSchema, sendReference, type SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
-import { renderSms } from '../shared/messages/render.js'
+import { renderSms, renderVoice } from '../shared/messages/render.js'
 import type { ServiceStore } from '../shared/service-store.js'
+import type { ServiceSettings } from '../shared/services.js'
+import type { StoredVerification } from '../shared/store/verification-record.js'
 import type { VerificationStore } from '../shared/store/verification-store.js'
-import { NOT_CONNECTED, SendFailure, type Sender } from './senders/sender.js'
+import { CALL_UNREACHED, NOT_CONNECTED, SendFailure, type Sender } from './senders/sender.js'
 
 export interface ProcessorDeps {
   readonly config: Pick<Config, 'sms' | 'worker'>
@@ -15,9 +17,11 @@ export interface ProcessorDeps {
   readonly sender: Sender
   readonly logger: Logger
   readonly now: () => number
+  /** an SMS that ended failed: bring its fallback call forward, if it asked for one */
+  readonly fallbacks?: { promote(verificationId: string): Promise<void> }
 }
 
-export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'skipped' | 'expired' | 'service_gone'
+export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'delivered' | 'skipped' | 'expired' | 'service_gone'
 
 /** A send that would reach the phone with less than this left of the code's life is not worth making. */
 const MIN_REMAINING_MS = 1_000
@@ -39,66 +43,65 @@ export interface WorkerControl {
   throttle(ms: number): Promise<void>
 }
 
+/** A claimed send: what to say, to whom, for which attempt. */
+interface Claimed {
+  readonly to: string
+  readonly code: string
+  readonly remaining: number
+  readonly attempt: number
+  readonly stored: StoredVerification
+  readonly service: ServiceSettings
+}
+
 /**
- * Sends one SMS for one job. Idempotent: the claim step re-reads the verification and skips what is no longer
- * wanted (ended, expired, superseded by a newer send, or already accepted by the provider). Failures are typed
- * for the queue: UnrecoverableError for permanent ones, a plain retry otherwise.
+ * Sends one SMS, or places one call, for one job. Idempotent: the claim step re-reads the verification and skips
+ * what is no longer wanted (ended, expired, superseded by a newer send, or already accepted by the provider).
+ * Failures are typed for the queue: UnrecoverableError for permanent ones, a plain retry otherwise. `channel` is the
+ * queue's: the worker runs one processor per queue.
  */
-export function createProcessor(deps: ProcessorDeps) {
+export function createProcessor(deps: ProcessorDeps, channel: 'sms' | 'call' = 'sms') {
   const { config, store, sender } = deps
 
   return async function processSendJob(job: Job<SendJob>, token: string | undefined, control: WorkerControl): Promise<JobOutcome> {
     const parsed = sendJobSchema.safeParse(job.data)
     if (!parsed.success) throw new UnrecoverableError('malformed send job')
     const data = parsed.data
-    const logger = deps.logger.child({ jobId: job.id, verificationId: data.id, attempt: job.attemptsMade + 1, requestId: data.requestId })
+    const logger = deps.logger.child({ jobId: job.id, verificationId: data.id, attempt: job.attemptsMade + 1, requestId: data.requestId, channel })
     const started = performance.now()
-
-    const claim = await store.claim(data.id, data.attempt)
-    if (claim.kind !== 'send') {
-      const outcome: JobOutcome = claim.kind === 'skip' ? 'skipped' : claim.kind
-      logger.info({ outcome, status: claim.kind === 'skip' ? claim.status : undefined, durationMs: elapsed(started) }, 'job done')
+    const done = (outcome: JobOutcome, extra: Record<string, unknown> = {}): JobOutcome => {
+      logger.info({ outcome, ...extra, durationMs: elapsed(started) }, 'job done')
       return outcome
     }
 
+    const claim = await store.claim(data.id, data.attempt, data.fallback === true ? 'fallback' : 'send')
+    if (claim.kind !== 'send') return done(claim.kind === 'skip' ? 'skipped' : claim.kind, claim.kind === 'skip' ? { status: claim.status } : {})
+    // A fallback call is a send attempt of its own, one after the SMS's.
+    const attempt = claim.stored.resource.sendAttempts
+
     const remaining = claim.expiresAt - deps.now()
     if (remaining < MIN_REMAINING_MS) {
-      await store.recordDelivery(data.id, { status: 'skipped', attempt: data.attempt, error: { code: 'expired', message: 'the code expired before it could be sent' } })
-      logger.info({ outcome: 'expired', durationMs: elapsed(started) }, 'job done')
-      return 'expired'
+      await store.recordDelivery(data.id, { status: 'skipped', attempt, error: { code: 'expired', message: 'the code expired before it could be sent' } })
+      return done('expired')
     }
-
-    const { stored } = claim
-    const service = await deps.services.get(stored.resource.service)
+    const service = await deps.services.get(claim.stored.resource.service)
     if (service === undefined) {
       // Deleted through /v2 since: its verifications are gone with it.
-      await store.recordDelivery(data.id, { status: 'skipped', attempt: data.attempt, error: { code: 'service_gone', message: 'the service was deleted' } })
-      logger.info({ outcome: 'service_gone', durationMs: elapsed(started) }, 'job done')
-      return 'service_gone'
+      await store.recordDelivery(data.id, { status: 'skipped', attempt, error: { code: 'service_gone', message: 'the service was deleted' } })
+      return done('service_gone')
     }
-    const body = renderSms(
-      {
-        serviceName: stored.friendlyName ?? service.friendlyName,
-        locale: stored.locale,
-        warning: service.doNotShareWarning,
-        ...(service.template === undefined ? {} : { template: service.template }),
-        ...(stored.prefix === undefined ? {} : { prefix: stored.prefix }),
-        ...(config.sms.webOtpDomain === undefined ? {} : { webOtpDomain: config.sms.webOtpDomain }),
-      },
-      claim.code,
-    )
+    const claimed: Claimed = { to: claim.to, code: claim.code, remaining, attempt, stored: claim.stored, service }
+
     try {
-      const accepted = await sender.send(
-        { to: claim.to, body, reference: sendReference(data.id, data.attempt), ...(stored.sender === undefined ? {} : { from: stored.sender }) },
-        Math.min(config.worker.sendTimeoutMs, remaining),
-      )
-      await store.recordDelivery(data.id, { status: accepted.status, attempt: data.attempt, messageId: accepted.messageId })
-      logger.info({ outcome: 'sent', messageId: accepted.messageId, durationMs: elapsed(started) }, 'job done')
-      return 'sent'
+      if (channel === 'call') {
+        const { callId } = await placeCall(data.id, claimed)
+        return done('sent', { callId })
+      }
+      const messageId = await sendSms(data.id, claimed)
+      return done('sent', { messageId })
     } catch (error) {
       const failure = error instanceof SendFailure ? error : new SendFailure('unknown', 'error', String(error).slice(0, 200))
       if (failure.code === NOT_CONNECTED && token !== undefined) {
-        // BullMQ measures delays on the real clock, not on the injected one.
+        // Nothing was handed to the provider. BullMQ measures delays on the real clock, not on the injected one.
         await job.moveToDelayed(Date.now() + NOT_CONNECTED_DELAY_MS * (1 + Math.random()), token)
         logger.debug({ outcome: 'delayed', errorCode: failure.code, durationMs: elapsed(started) }, 'provider not connected: job put back')
         throw new DelayedError()
@@ -110,12 +113,47 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       const lastTry = failure.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
       if (lastTry) {
-        await store.recordDelivery(data.id, { status: 'failed', attempt: data.attempt, error: { code: failure.code, message: failure.message } })
+        const unreached = channel === 'call' && (CALL_UNREACHED as readonly string[]).includes(failure.code)
+        await store.recordDelivery(data.id, { status: unreached ? 'undelivered' : 'failed', attempt, error: { code: failure.code, message: failure.message } })
+        if (channel === 'sms') await deps.fallbacks?.promote(data.id).catch((err: unknown) => logger.warn({ err }, 'could not bring the fallback call forward'))
       }
       logger.warn({ outcome: lastTry ? 'failed' : 'retry', kind: failure.kind, errorCode: failure.code, durationMs: elapsed(started) }, 'job failed')
       if (failure.kind === 'permanent') throw new UnrecoverableError(`${failure.code}: ${failure.message}`)
       throw failure
     }
+  }
+
+  async function sendSms(id: string, c: Claimed): Promise<string> {
+    const body = renderSms(
+      {
+        serviceName: c.stored.friendlyName ?? c.service.friendlyName,
+        locale: c.stored.locale,
+        warning: c.service.doNotShareWarning,
+        ...(c.service.template === undefined ? {} : { template: c.service.template }),
+        ...(c.stored.prefix === undefined ? {} : { prefix: c.stored.prefix }),
+        ...(config.sms.webOtpDomain === undefined ? {} : { webOtpDomain: config.sms.webOtpDomain }),
+      },
+      c.code,
+    )
+    const accepted = await sender.send(
+      { to: c.to, body, reference: sendReference(id, c.attempt), ...(c.stored.sender === undefined ? {} : { from: c.stored.sender }) },
+      Math.min(config.worker.sendTimeoutMs, c.remaining),
+    )
+    await store.recordDelivery(id, { status: accepted.status, attempt: c.attempt, messageId: accepted.messageId })
+    return accepted.messageId
+  }
+
+  async function placeCall(id: string, c: Claimed): Promise<{ readonly callId: string }> {
+    const voice = renderVoice({ serviceName: c.stored.friendlyName ?? c.service.friendlyName, locale: c.stored.locale, ...(c.stored.prefix === undefined ? {} : { prefix: c.stored.prefix }) }, c.code)
+    const placed = await sender.call(
+      { to: c.to, text: voice.text, language: voice.language, reference: sendReference(id, c.attempt), ...(c.stored.sender === undefined ? {} : { from: c.stored.sender }) },
+      {
+        // Answered: recorded with the call's id, so a re-run of this job (its worker killed mid-call) calls no more.
+        answered: async (callId) => void (await store.recordDelivery(id, { status: 'sent', attempt: c.attempt, messageId: callId })),
+      },
+    )
+    await store.recordDelivery(id, { status: 'delivered', attempt: c.attempt, messageId: placed.callId })
+    return placed
   }
 }
 

@@ -14,25 +14,27 @@ import type { Logger } from '../shared/logger.js'
  */
 export function createProviderGate(deps: { readonly logger: Logger; readonly onChange?: (connected: boolean) => void }) {
   let connected = true
-  let worker: Worker | undefined
+  const workers: Worker[] = []
   let closing = false
 
   function apply(): void {
-    if (worker === undefined || closing) return
-    if (!connected && !worker.isPaused()) {
-      // true: do not wait for the jobs in flight; they finish on their own (put back as not connected).
-      worker.pause(true).catch((err: unknown) => deps.logger.warn({ err }, 'could not pause the worker'))
-      deps.logger.warn('provider connection down: taking no jobs until it is back')
-    } else if (connected && worker.isPaused()) {
-      worker.resume()
-      deps.logger.info('provider connection back: taking jobs again')
+    if (closing) return
+    for (const worker of workers) {
+      if (!connected && !worker.isPaused()) {
+        // true: do not wait for the jobs in flight; they finish on their own (put back as not connected).
+        worker.pause(true).catch((err: unknown) => deps.logger.warn({ err }, 'could not pause the worker'))
+        deps.logger.warn({ queue: worker.name }, 'provider connection down: taking no jobs until it is back')
+      } else if (connected && worker.isPaused()) {
+        worker.resume()
+        deps.logger.info({ queue: worker.name }, 'provider connection back: taking jobs again')
+      }
     }
   }
 
   return {
-    /** the worker to pause and resume; applies the current state at once */
+    /** a worker to pause and resume (the SMS one, the call one); applies the current state at once */
     attach(target: Worker): void {
-      worker = target
+      workers.push(target)
       apply()
     },
     /** call before closing the worker, so a reconnection does not restart it */

@@ -26,6 +26,8 @@ export function createReceiptRecorder(deps: {
   logger: Logger
   metrics?: WorkerMetrics
   now?: () => number
+  /** an SMS ended undelivered or failed: its fallback call, if it asked for one, goes now */
+  fallbacks?: { promote(verificationId: string): Promise<void> }
 }) {
   const { store, logger, metrics } = deps
   const now = deps.now ?? Date.now
@@ -41,11 +43,16 @@ export function createReceiptRecorder(deps: {
         : undefined
     const sent = receipt.reference === undefined ? undefined : parseSendReference(receipt.reference)
     let recorded: { readonly createdAt: number } | undefined
+    let id: string | undefined
     if (sent !== undefined) {
+      id = sent.id
       recorded = await store.recordDelivery(sent.id, { status, attempt: sent.attempt, messageId: receipt.messageId, ...(error && { error }) })
     } else {
-      const id = await store.latestIdFor(receipt.to, deps.defaultService)
+      id = await store.latestIdFor(receipt.to, deps.defaultService)
       if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })
+    }
+    if (recorded !== undefined && error !== undefined && id !== undefined) {
+      await deps.fallbacks?.promote(id).catch((err: unknown) => logger.warn({ err }, 'could not bring the fallback call forward'))
     }
     if (recorded !== undefined && receipt.state === 'delivered') {
       metrics?.timeToDelivery.observe(Math.max(0, now() - recorded.createdAt) / 1000)

@@ -1,40 +1,44 @@
 import { Worker, type Job } from 'bullmq'
 import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config/index.js'
-import { QUEUE_NAME, type Keys } from '../shared/keys.js'
+import { CALL_QUEUE_NAME, QUEUE_NAME, type Keys } from '../shared/keys.js'
 import type { SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
 import { sendBackoff } from './backoff.js'
 import type { JobOutcome, WorkerControl } from './processor.js'
 
 export interface WorkerDeps {
-  readonly config: Pick<Config, 'worker'>
+  readonly config: Pick<Config, 'worker' | 'calls'>
   /** a `queue`-role connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads */
   readonly connection: RedisClient
   readonly keys: Keys
   readonly processor: (job: Job<SendJob>, token: string | undefined, control: WorkerControl) => Promise<JobOutcome>
   readonly logger: Logger
+  /** the SMS queue (default) or the call queue */
+  readonly channel?: 'sms' | 'call'
 }
 
 const UNLIMITED_PER_SECOND = 1_000_000
 
 /**
- * The BullMQ worker. `SEND_RATE_PER_SECOND` becomes BullMQ's limiter, which is kept in Redis and so holds across
- * every worker process sharing the queue.
+ * A BullMQ worker on the SMS queue or on the call queue. For SMS, `SEND_RATE_PER_SECOND` becomes BullMQ's limiter,
+ * which is kept in Redis and so holds across every worker process sharing the queue. Calls are bounded by
+ * `MAX_CONCURRENT_CALLS` per process instead: a call holds its job for as long as it rings and speaks.
  */
 export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
   const { config, logger } = deps
+  const calls = deps.channel === 'call'
   const control: WorkerControl = { throttle: (ms) => worker.rateLimit(ms) }
-  const worker: Worker<SendJob, JobOutcome> = new Worker<SendJob, JobOutcome>(QUEUE_NAME, (job, token) => deps.processor(job, token, control), {
+  const worker: Worker<SendJob, JobOutcome> = new Worker<SendJob, JobOutcome>(calls ? CALL_QUEUE_NAME : QUEUE_NAME, (job, token) => deps.processor(job, token, control), {
     connection: deps.connection,
     prefix: deps.keys.queuePrefix,
-    concurrency: config.worker.concurrency,
+    concurrency: calls ? config.calls.maxConcurrent : config.worker.concurrency,
     // A job whose worker stops renewing its lock (killed, frozen) goes back to the queue after this long.
     lockDuration: config.worker.lockMs,
     stalledInterval: Math.max(1_000, Math.floor(config.worker.lockMs / 2)),
     // Always a limiter: without one, BullMQ ignores the hold a provider 429 puts on the queue (worker.rateLimit)
     // in every other worker and fetch slot. "No limit" is one no provider reaches.
-    limiter: { max: config.worker.ratePerSecond > 0 ? config.worker.ratePerSecond : UNLIMITED_PER_SECOND, duration: 1_000 },
+    limiter: { max: !calls && config.worker.ratePerSecond > 0 ? config.worker.ratePerSecond : UNLIMITED_PER_SECOND, duration: 1_000 },
     settings: { backoffStrategy: sendBackoff },
   })
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'))

@@ -126,7 +126,7 @@ export function renderDemoPage(options: DemoPageOptions = {}): string {
   <main class="page">
     <header>
       <h1>${escapeHtml(TITLE)}</h1>
-      <p class="lead">Enter your phone number to get a one-time code by SMS, then type that code below to prove the phone is yours.</p>
+      <p class="lead">Enter your phone number to get a one-time code by SMS (or in a phone call), then type that code below to prove the phone is yours.</p>
     </header>
 
     <section class="card" aria-labelledby="request-heading">
@@ -137,7 +137,10 @@ export function renderDemoPage(options: DemoPageOptions = {}): string {
           <span class="hint" id="request-number-hint">With the country code, e.g. +1&nbsp;201&nbsp;555&nbsp;0123</span>
           <input id="request-number" name="number" type="tel" autocomplete="tel" inputmode="tel" required maxlength="40" aria-describedby="request-number-hint"${numberValue}>
         </div>
-        <button type="submit">Send code</button>
+        <div class="actions">
+          <button type="submit">Send code</button>
+          <button type="submit" name="channel" value="call" class="button-secondary">Call me instead</button>
+        </div>
         ${renderStatus('request-status', 'request', result)}
       </form>
     </section>
@@ -150,7 +153,7 @@ export function renderDemoPage(options: DemoPageOptions = {}): string {
           <input id="validate-number" name="number" type="tel" autocomplete="tel" inputmode="tel" required maxlength="40"${numberValue}>
         </div>
         <div class="field">
-          <label for="auth-code">Code from the SMS</label>
+          <label for="auth-code">Code from the SMS or the call</label>
           <input id="auth-code" name="auth_code" type="text" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 \\-]*" maxlength="14" required spellcheck="false" title="Digits only (spaces and dashes are ignored)">
         </div>
         <button type="submit">Verify</button>

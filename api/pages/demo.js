@@ -72,25 +72,29 @@
       event.preventDefault();
       if (form.getAttribute('aria-busy') === 'true') return;
 
-      var button = form.querySelector('button[type="submit"], button:not([type])');
+      // The button pressed ("Send code" or "Call me instead"), and its name and value, as a plain form post sends them.
+      var button = event.submitter || form.querySelector('button[type="submit"], button:not([type])');
+      var buttons = form.querySelectorAll('button[type="submit"], button:not([type])');
       var hadFocus = document.activeElement;
-      if (button) button.disabled = true;
+      var body = new URLSearchParams(new FormData(form));
+      if (button && button.name) body.append(button.name, button.value);
+      buttons.forEach(function (b) { b.disabled = true; });
       form.setAttribute('aria-busy', 'true');
-      setStatus(statusEl, 'pending', pendingText);
+      setStatus(statusEl, 'pending', button && button.value === 'call' ? 'Calling\u2026' : pendingText);
 
       var result;
       try {
         var response = await fetch(form.action, {
           method: 'POST',
           headers: { Accept: 'application/json' },
-          body: new URLSearchParams(new FormData(form)),
+          body: body,
           credentials: 'same-origin'
         });
         result = await readAnswer(response);
       } catch {
         result = { ok: false, message: NETWORK_ERROR };
       } finally {
-        if (button) button.disabled = false;
+        buttons.forEach(function (b) { b.disabled = false; });
         form.removeAttribute('aria-busy');
       }
 

@@ -20,6 +20,7 @@ export interface ServiceDeps {
   readonly keys: Keys
   readonly secrets: Secrets
   readonly queue: Queue<SendJob>
+  readonly callQueue: Queue<SendJob>
   readonly logger: Logger
   readonly metrics: ApiMetrics
   readonly now: () => number
@@ -27,7 +28,7 @@ export interface ServiceDeps {
 
 /** The API's services, wired the same way by main.ts and by the tests. */
 export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore; rateLimits: RateLimitStore } {
-  const { config, redis, keys, secrets, queue, logger, metrics, now } = deps
+  const { config, redis, keys, secrets, queue, callQueue, logger, metrics, now } = deps
   const store = createVerificationStore({ redis, keys, secrets, config, now })
   const verifications = createVerificationService({
     config,
@@ -36,6 +37,7 @@ export function createServices(deps: ServiceDeps): { store: VerificationStore; v
     idempotency: createIdempotencyStore({ redis, keys, secrets }),
     saturation: createQueueSaturation({ queue, config, now }),
     queue,
+    callQueue,
     logger,
     metrics,
     now,

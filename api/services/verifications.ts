@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq'
 import { normalizeCode, type CodeFormat } from '../../shared/codes.js'
 import type { Config } from '../../shared/config/index.js'
 import { isVerificationId } from '../../shared/ids.js'
-import { SEND_JOB_NAME, sendReference, type SendJob } from '../../shared/jobs.js'
+import { CALL_JOB_NAME, FALLBACK_JOB_NAME, fallbackJobId, SEND_JOB_NAME, sendReference, type SendJob } from '../../shared/jobs.js'
 import type { Logger } from '../../shared/logger.js'
 import { localeForCountry, resolveLocale, type Locale } from '../../shared/messages/locales.js'
 import type { ApiMetrics } from '../../shared/metrics.js'
@@ -25,6 +25,8 @@ export interface VerificationServiceDeps {
   readonly idempotency: IdempotencyStore
   readonly saturation: QueueSaturation
   readonly queue: Pick<Queue<SendJob>, 'add'>
+  /** calls, and the fallback calls SMS asked for */
+  readonly callQueue: Pick<Queue<SendJob>, 'add'>
   readonly logger: Logger
   readonly metrics: ApiMetrics
   readonly now: () => number
@@ -42,7 +44,7 @@ export type StartOutcome =
   | { readonly kind: 'invalid_phone_number' }
   | { readonly kind: 'invalid_locale' }
   | { readonly kind: 'country_not_allowed'; readonly country: string }
-  | { readonly kind: 'number_type_not_allowed'; readonly type: string }
+  | { readonly kind: 'number_type_not_allowed'; readonly type: string; readonly channel?: 'call' }
   /** the service skips SMS to landlines (Twilio's SkipSmsToLandlines) */
   | { readonly kind: 'landline' }
   | { readonly kind: 'limited'; readonly reason: LimitReason | SharedLimitReason; readonly retryAfterSeconds: number }
@@ -60,6 +62,8 @@ export interface StartInput {
   readonly requestId: string
   /** default sms */
   readonly channel?: Channel
+  /** with an SMS: speak the same code in a call if the SMS is not delivered (/v1 `fallback: "call"`) */
+  readonly fallback?: 'call'
   /** as the caller gave it; none: the destination country's language, or DEFAULT_LOCALE */
   readonly locale?: string
   /** the client's IP on the public form routes, where the per-IP limit applies; absent elsewhere */
@@ -111,7 +115,7 @@ export interface VerificationService {
 }
 
 export function createVerificationService(deps: VerificationServiceDeps): VerificationService {
-  const { config, store, queue, logger, limits, idempotency, saturation, metrics } = deps
+  const { config, store, queue, callQueue, logger, limits, idempotency, saturation, metrics } = deps
 
   /** Limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
   async function send(phone: ParsedPhone, locale: Locale, input: StartInput): Promise<StartOutcome> {
@@ -166,8 +170,19 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
     }
     const { verification } = result
     const job: SendJob = { id: verification.id, attempt: verification.sendAttempts, requestId, queuedAt: deps.now() }
+    const jobId = sendReference(verification.id, verification.sendAttempts)
     try {
-      await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId: sendReference(verification.id, verification.sendAttempts) }), ENQUEUE_TIMEOUT_MS)
+      if (verification.channel === 'call') {
+        await withTimeout(callQueue.add(CALL_JOB_NAME, job, { jobId }), ENQUEUE_TIMEOUT_MS)
+      } else {
+        await withTimeout(queue.add(SEND_JOB_NAME, job, { jobId }), ENQUEUE_TIMEOUT_MS)
+        // The fallback waits its time; an undelivered or failed receipt brings it forward (worker/receipts.ts). One
+        // per verification: while it exists, queuing it again is a no-op.
+        if (input.fallback === 'call') {
+          const delay = config.calls.fallbackAfterSeconds * 1000
+          await withTimeout(callQueue.add(FALLBACK_JOB_NAME, { ...job, fallback: true }, { jobId: fallbackJobId(verification.id), delay }), ENQUEUE_TIMEOUT_MS)
+        }
+      }
     } catch (error) {
       // The verification exists but nothing will send it; say so on it, and let the caller retry.
       logger.error({ requestId, verificationId: verification.id, err: error }, 'could not queue the send')
@@ -203,8 +218,13 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       const allowed = config.phone.allowedCountries
       if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
       const type = phone.type ?? 'UNKNOWN'
-      if (input.service.skipSmsToLandlines && (input.channel ?? 'sms') === 'sms' && type === 'FIXED_LINE') return { kind: 'landline' }
-      if (!config.phone.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
+      const channel = input.channel ?? 'sms'
+      if (channel === 'sms') {
+        if (input.service.skipSmsToLandlines && type === 'FIXED_LINE') return { kind: 'landline' }
+        if (!config.phone.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type }
+      }
+      // A call, or an SMS that may become one: the number must be allowed for calls too.
+      if ((channel === 'call' || input.fallback === 'call') && !config.calls.allowedNumberTypes.includes(type)) return { kind: 'number_type_not_allowed', type, channel: 'call' }
 
       if (input.idempotencyKey === undefined) return send(phone, locale, input)
       // The default service keeps the scope keys had before services existed.

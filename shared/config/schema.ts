@@ -204,6 +204,23 @@ const phone = z.object({
   ),
 })
 
+const calls = z.object({
+  allowedNumberTypes: setting(
+    'ALLOWED_CALL_NUMBER_TYPES',
+    list()
+      .transform((l) => (l.length === 0 ? ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE'] : l.map((t) => t.toUpperCase())))
+      .refine((l) => l.every((t) => (NUMBER_TYPES as readonly string[]).includes(t)), `each one of ${NUMBER_TYPES.join(', ')}`),
+    'number types that may receive calls (ALLOWED_NUMBER_TYPES stays the SMS list)',
+    { shownDefault: 'MOBILE,FIXED_LINE,FIXED_LINE_OR_MOBILE' },
+  ),
+  maxConcurrent: setting('MAX_CONCURRENT_CALLS', int(10, 1, 1_000), 'calls in progress per worker process (they do not hold up SMS)'),
+  fallbackAfterSeconds: setting(
+    'CALL_FALLBACK_AFTER_SECONDS',
+    int(60, 1, 3_600),
+    'with fallback "call": the code is spoken in a call when the SMS has no delivered receipt after this long (seconds), or at once when it ends undelivered or failed',
+  ),
+})
+
 const worker = z
   .object({
     concurrency: setting('WORKER_CONCURRENCY', int(50, 1, 10_000), 'jobs in flight per worker process'),
@@ -262,7 +279,7 @@ const admin = z.object({
 })
 
 /** The sections, in the order example.env and the README show them. */
-export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, phone, worker, admin }
+export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, phone, calls, worker, admin }
 
 /** Section titles for example.env and the README. */
 export const SECTION_TITLES: Record<keyof typeof sections, string> = {
@@ -278,6 +295,7 @@ export const SECTION_TITLES: Record<keyof typeof sections, string> = {
   sms: 'Message',
   limits: 'Limits',
   phone: 'Phone numbers',
+  calls: 'Voice calls',
   worker: 'Worker',
   admin: 'Operators',
 }

@@ -16,8 +16,8 @@ import { isDeliveryStatus, isVerificationStatus, type Channel, type Verification
  *   c   country (ISO alpha-2)        cl  code length              lc  locale
  *   sv  service (absent: default)    ab  'a': letters and digits  ch  'c': the latest send was a call
  *   fr  sender number (MFA `from`)   mg  text before the code     ow  owner (the MFA project)
- *   fn  the name said in the message     (MFA `message`)
- *       (/v2 CustomFriendlyName)
+ *   fn  the name said in the message     (MFA `message`)           fc  the send attempt a fallback
+ *       (/v2 CustomFriendlyName)                                      call became
  */
 
 export type RecordFields = Readonly<Record<string, string>>

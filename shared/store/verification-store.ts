@@ -47,7 +47,7 @@ export type CancelResult = { readonly kind: 'not_found' } | Decided<'canceled' |
 export type ApproveResult = { readonly kind: 'not_found' } | Decided<'approved' | 'not_pending'>
 
 export type ClaimResult =
-  | { readonly kind: 'gone' | 'superseded' | 'already_sent' }
+  | { readonly kind: 'gone' | 'superseded' | 'already_sent' | 'delivered' }
   | { readonly kind: 'skip'; readonly status: VerificationStatus }
   | { readonly kind: 'send'; readonly to: string; readonly code: string; readonly expiresAt: number; readonly stored: StoredVerification }
 
@@ -276,15 +276,19 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
       return end(id, 'approved')
     },
 
-    /** The worker's first step for a job: whether to send, and what. */
-    async claim(id: string, attempt: number): Promise<ClaimResult> {
+    /**
+     * The worker's first step for a job: whether to send, and what. A `fallback` claim is the call an SMS asked for:
+     * made only while pending and undelivered, and then the latest send (see claim-send.lua).
+     */
+    async claim(id: string, attempt: number, mode: 'send' | 'fallback' = 'send'): Promise<ClaimResult> {
       const now = deps.now()
-      const reply = asArray(await scripts.claim.run(redis, [keys.verification(id)], [now, attempt]))
+      const reply = asArray(await scripts.claim.run(redis, [keys.verification(id)], [now, attempt, mode]))
       const kind = String(reply[0])
       switch (kind) {
         case 'gone':
         case 'superseded':
         case 'already_sent':
+        case 'delivered':
           return { kind }
         case 'skip': {
           const status = String(reply[1])

@@ -12,9 +12,10 @@ export function demoPage(page: Page) {
   return {
     requestNumber: request.getByLabel('Phone number'),
     sendCode: request.getByRole('button', { name: 'Send code' }),
+    callMe: request.getByRole('button', { name: 'Call me instead' }),
     requestStatus: page.locator('#request-status'),
     validateNumber: validate.getByLabel('Phone number'),
-    code: validate.getByLabel('Code from the SMS'),
+    code: validate.getByLabel('Code from the SMS or the call'),
     verify: validate.getByRole('button', { name: 'Verify' }),
     validateStatus: page.locator('#validate-status'),
   }
@@ -50,6 +51,18 @@ export async function smsCode(relay: FakeRelay, e164: string, since: number): Pr
     const sms = relay.messages.filter((m) => m.to === e164 && m.receivedAt >= since).at(-1)
     if (sms !== undefined) return codeIn(sms.body)
     if (Date.now() > deadline) throw new Error('no SMS reached the relay within 15 s: is the worker running?')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** The code the last call to `e164` after `since` spoke (digits separated by ", "): heard where a phone would hear it. */
+export async function spokenCode(relay: FakeRelay, e164: string, since: number): Promise<string> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const call = relay.calls.filter((c) => c.to === e164 && c.dialedAt >= since && c.tts.length > 0).at(-1)
+    const spelled = call === undefined ? undefined : /\d(?:, \d){5}/.exec(call.tts.map((t) => t.text).join(' '))?.[0]
+    if (spelled !== undefined) return spelled.replace(/, /g, '')
+    if (Date.now() > deadline) throw new Error('no call spoke a code at the relay within 15 s: is the worker running?')
     await new Promise((r) => setTimeout(r, 25))
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { assertNoProblems, settle, shoot } from './browser.js'
-import { classesOf, demoPage, focusedId, smsCode, textOf, wrongCode } from './demo.js'
+import { classesOf, demoPage, focusedId, smsCode, spokenCode, textOf, wrongCode } from './demo.js'
 import type { DemoHarness } from './harness.js'
 
 /**
@@ -62,6 +62,39 @@ export function flowTests(h: DemoHarness): void {
     await shoot(page, 'js-4-wrong-code')
     // Chromium logs every non-2xx fetch: that one 403 is the expected answer, nothing else may appear.
     assertNoProblems(problems, [/status of 403 .*\/validate-auth$/])
+  })
+
+  test('"Call me instead", with and without JavaScript: the code is spoken in a call, no SMS is sent, and it verifies', async () => {
+    for (const [javaScriptEnabled, number, e164] of [
+      [true, '+1 201 555 0165', '+12015550165'],
+      [false, '+1 201 555 0166', '+12015550166'],
+    ] as const) {
+      const { page, problems } = await h.open({ javaScriptEnabled })
+      const demo = demoPage(page)
+      await demo.requestNumber.fill(number)
+      const since = Date.now()
+      if (javaScriptEnabled) {
+        await demo.callMe.click()
+        assert.equal(await settle(() => textOf(demo.requestStatus), 'Your code was sent'), 'Your code was sent')
+      } else {
+        assert.equal(await submit(page, () => demo.callMe.click()), 200)
+        assert.equal(await textOf(demo.requestStatus), 'Your code was sent')
+      }
+      await shoot(page, `call-${javaScriptEnabled ? 'js' : 'nojs'}-1-calling`)
+      const code = await spokenCode(h.phone(), e164, since)
+      assert.equal(h.phone().messages.filter((m) => m.to === e164).length, 0, 'no SMS for a call')
+      await demo.code.fill(code)
+      if (javaScriptEnabled) {
+        await demo.verify.click()
+        assert.equal(await settle(() => textOf(demo.validateStatus), 'Success!'), 'Success!')
+      } else {
+        await submit(page, () => demo.verify.click())
+        assert.equal(await textOf(demo.validateStatus), 'Success!')
+      }
+      await shoot(page, `call-${javaScriptEnabled ? 'js' : 'nojs'}-2-success`)
+      assertNoProblems(problems)
+      await page.close()
+    }
   })
 
   test('without JavaScript: plain form posts render the page again with "Your code was sent", then "Success!"', async () => {

@@ -51,7 +51,8 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
     const redis = testRedis()
     try {
       // No issued code, and no full phone number, anywhere in Redis under this run's keys (jobs included) ...
-      const secrets = [...issuedCodes, ...numbersUsed.flatMap(numberForms)]
+      // (codes also as a call spells them out: "4, 8, 2, 9, 1, 3")
+      const secrets = [...issuedCodes, ...issuedCodes.map((c) => [...c].join(', ')), ...numbersUsed.flatMap(numberForms)]
       assert.ok(issuedCodes.length >= 3, 'the scan has codes to look for')
       assert.deepEqual(plaintextLeaks((await dumpValues(redis, prefix)).join('\n'), secrets), [], 'found in Redis')
       // ... nor in any line either process wrote.
@@ -212,5 +213,66 @@ describe('end to end: npm run start:api + npm run start:worker, SMS through the 
       body: JSON.stringify({ token }),
     })
     assert.deepEqual(await verified.json(), { success: true })
+  })
+
+  /** The code a call spoke, checked to be spoken at least twice, the same each time. */
+  async function spokenCodeFor(number: string): Promise<string> {
+    const call = await relay.waitForCallEnded(number, 15_000)
+    const text = call.tts.map((item) => item.text).join(' ')
+    const codes = [...text.matchAll(/[0-9A-Z](?:, [0-9A-Z])+/g)].map((m) => m[0].replace(/, /g, ''))
+    assert.ok(codes.length >= 2 && codes.every((c) => c === codes[0]), `"${text}" says one code at least twice`)
+    assert.ok(call.clientHungUp, 'the worker hung up')
+    const code = codes[0] ?? ''
+    issuedCodes.push(code)
+    return code
+  }
+
+  async function deliveryOf(id: string, status: string): Promise<Verification> {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const got = (await (await v1('GET', `/v1/verifications/${id}`)).json()) as Verification
+      if (got.delivery.status === status) return got
+      if (Date.now() > deadline) throw new Error(`${id}: delivery ${got.delivery.status}, not ${status}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  test('calls: /v1 channel call, /v2 Channel=call and MFA /call speak the code twice, hang up, end delivered; the spoken code approves', async () => {
+    const [forV1, forV2, forMfa] = ['+12015550157', '+12015550158', '+12015550159']
+    numbersUsed.push(forV1, forV2, forMfa)
+
+    const created = (await (await v1('POST', '/v1/verifications', { to: forV1, channel: 'call' })).json()) as Verification
+    const v1Code = await spokenCodeFor(forV1)
+    assert.equal((await deliveryOf(created.id, 'delivered')).channel, 'call')
+    const checked = (await (await v1('POST', '/v1/verifications/check', { id: created.id, code: v1Code })).json()) as Verification
+    assert.equal(checked.status, 'approved')
+
+    const client = twilio(TWILIO_ACCOUNT, TWILIO_TOKEN)
+    client.verify.baseUrl = url
+    const service = await client.verify.v2.services.create({ friendlyName: 'Acme Voice' })
+    const v = await client.verify.v2.services(service.sid).verifications.create({ to: forV2, channel: 'call' })
+    const v2Code = await spokenCodeFor(forV2)
+    assert.match(relay.calls.find((c) => c.to === forV2)?.tts[0]?.text ?? '', /Acme Voice/)
+    assert.equal((await client.verify.v2.services(service.sid).verificationChecks.create({ verificationSid: v.sid, code: v2Code })).status, 'approved')
+
+    const auth = `Basic ${Buffer.from(`${MFA_PROJECT}:${MFA_TOKEN}`).toString('base64')}`
+    const requested = await fetch(`${url}/api/relay/rest/mfa/call`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: forMfa, message: 'Your Acme token is' }),
+    })
+    const { id, channel } = (await requested.json()) as { id: string; channel: string }
+    assert.equal(channel, 'call')
+    const token = await spokenCodeFor(forMfa)
+    assert.match(relay.calls.find((c) => c.to === forMfa)?.tts[0]?.text ?? '', /^Your Acme token is /)
+    const verified = await fetch(`${url}/api/relay/rest/mfa/${id}/verify`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) })
+    assert.deepEqual(await verified.json(), { success: true })
+  })
+
+  test('calls: a busy and an unanswered number end undelivered with their reason', async () => {
+    const busy = (await (await v1('POST', '/v1/verifications', { to: '+12015550486', channel: 'call' })).json()) as Verification
+    const unanswered = (await (await v1('POST', '/v1/verifications', { to: '+12015550408', channel: 'call' })).json()) as Verification
+    assert.deepEqual((await deliveryOf(busy.id, 'undelivered')).delivery.error?.code, 'busy')
+    assert.deepEqual((await deliveryOf(unanswered.id, 'undelivered')).delivery.error?.code, 'no_answer')
   })
 })

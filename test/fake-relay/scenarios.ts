@@ -1,6 +1,6 @@
 // How the fake relay answers one messaging.send or plays out one calling.dial, chosen by the destination number.
 
-export type RelayScenario = 'ok' | 'reject400' | 'throttled' | 'undelivered' | 'failed' | 'noReply' | 'drop' | 'rpcError'
+export type RelayScenario = 'ok' | 'reject400' | 'throttled' | 'undelivered' | 'failed' | 'noReceipt' | 'noReply' | 'drop' | 'rpcError'
 
 export const RELAY_SCENARIOS: readonly RelayScenario[] = [
   'ok',
@@ -8,6 +8,7 @@ export const RELAY_SCENARIOS: readonly RelayScenario[] = [
   'throttled',
   'undelivered',
   'failed',
+  'noReceipt',
   'noReply',
   'drop',
   'rpcError',
@@ -23,6 +24,7 @@ const BY_LAST_FOUR: Readonly<Record<string, RelayScenario>> = {
   '0429': 'throttled',
   '0001': 'undelivered',
   '0002': 'failed',
+  '0777': 'noReceipt',
   '0999': 'noReply',
   '0500': 'drop',
   '0600': 'rpcError',
@@ -56,6 +58,9 @@ export function stateSequence(scenario: RelayScenario): StateStep[] {
       ]
     case 'failed':
       return [{ state: 'queued' }, { state: 'initiated' }, { state: 'failed', reason: 'Carrier rejected message' }]
+    case 'noReceipt':
+      // Accepted and handed on, then nothing: the handset never confirms (off, out of coverage, a carrier that drops receipts).
+      return [{ state: 'queued' }, { state: 'initiated' }, { state: 'sent' }]
     default:
       return []
   }
@@ -63,7 +68,7 @@ export function stateSequence(scenario: RelayScenario): StateStep[] {
 
 /** Scenarios whose send is answered with a message_id. */
 export function isAccepted(scenario: RelayScenario): boolean {
-  return scenario === 'ok' || scenario === 'undelivered' || scenario === 'failed'
+  return scenario === 'ok' || scenario === 'undelivered' || scenario === 'failed' || scenario === 'noReceipt'
 }
 
 // ── Voice ─────────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@ import type { RedisClient } from '../../shared/redis.js'
 import { createApp } from '../../api/app.js'
 import { createServices } from '../../api/services/create-services.js'
 import { loadConfig, type Config } from '../../shared/config/index.js'
-import { createSendQueue, type SendJob } from '../../shared/jobs.js'
+import { createCallQueue, createSendQueue, type SendJob } from '../../shared/jobs.js'
 import { createKeys, type Keys } from '../../shared/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import { createApiMetrics, type ApiMetrics } from '../../shared/metrics.js'
@@ -52,6 +52,7 @@ export interface TestApp {
   readonly keys: Keys
   readonly redis: RedisClient
   readonly queue: Queue<SendJob>
+  readonly callQueue: Queue<SendJob>
   readonly store: VerificationStore
   readonly secrets: Secrets
   readonly metrics: ApiMetrics
@@ -79,8 +80,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config, 'api')
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const queue = createSendQueue(redis, keys, config)
+  const callQueue = createCallQueue(redis, keys, config)
   const metrics = createApiMetrics()
-  const services = createServices({ config, redis, keys, secrets, queue, logger, metrics, now: clock.now })
+  const services = createServices({ config, redis, keys, secrets, queue, callQueue, logger, metrics, now: clock.now })
   const { store, serviceStore } = services
   const app = createApp({ config, logger, redis, metrics, ...services })
 
@@ -91,6 +93,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     keys,
     redis,
     queue,
+    callQueue,
     store,
     secrets,
     metrics,
@@ -113,7 +116,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
       return res
     },
     async close() {
-      await queue.close()
+      await Promise.all([queue.close(), callQueue.close()])
       try {
         // Every code and number this app stored must be absent from Redis in plain text (jobs included).
         const secretsStored: string[] = []

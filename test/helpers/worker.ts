@@ -5,6 +5,7 @@ import { closeRedis } from '../../shared/redis.js'
 import { createVerificationStore } from '../../shared/store/verification-store.js'
 import type { SendJob } from '../../shared/jobs.js'
 import { createProcessor, type JobOutcome } from '../../worker/processor.js'
+import { createFallbacks } from '../../worker/fallbacks.js'
 import { createReceiptRecorder } from '../../worker/receipts.js'
 import type { Sender } from '../../worker/senders/sender.js'
 import { createSignalWireSender } from '../../worker/senders/signalwire.js'
@@ -18,6 +19,8 @@ export { SENDER_NUMBER, TEST_PROJECT, TEST_TOKEN } from './constants.js'
 
 export interface TestWorker {
   readonly worker: Worker<SendJob, JobOutcome>
+  /** the worker of the call queue */
+  readonly callWorker: Worker<SendJob, JobOutcome>
   readonly sender: Sender
   /** pauses the worker while the relay connection is down, as in the worker process */
   readonly gate: ProviderGate
@@ -31,7 +34,8 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
   const redis = createRedis(t.config, 'queue')
   const logger = createLogger(t.config, 'worker')
   const store = createVerificationStore({ redis, keys: t.keys, secrets: t.secrets, config: t.config, now: t.clock.now })
-  const recordReceipt = createReceiptRecorder({ store, defaultService: t.serviceStore.builtIn.default, logger })
+  const fallbacks = createFallbacks(t.callQueue)
+  const recordReceipt = createReceiptRecorder({ store, defaultService: t.serviceStore.builtIn.default, logger, fallbacks })
   const pending = new Set<Promise<unknown>>()
   const gate = createProviderGate({ logger })
   const sender = await createSignalWireSender({
@@ -57,12 +61,22 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
     connection: redis,
     keys: t.keys,
     logger,
-    processor: createProcessor({ config, store, services: t.serviceStore, sender, logger, now: t.clock.now }),
+    processor: createProcessor({ config, store, services: t.serviceStore, sender, logger, now: t.clock.now, fallbacks }, 'sms'),
+  })
+  const callWorker = createWorker({
+    config,
+    connection: redis,
+    keys: t.keys,
+    logger,
+    channel: 'call',
+    processor: createProcessor({ config, store, services: t.serviceStore, sender, logger, now: t.clock.now, fallbacks }, 'call'),
   })
   gate.attach(worker)
-  await worker.waitUntilReady()
+  gate.attach(callWorker)
+  await Promise.all([worker.waitUntilReady(), callWorker.waitUntilReady()])
   return {
     worker,
+    callWorker,
     sender,
     gate,
     async settle() {
@@ -70,7 +84,7 @@ export async function startTestWorker(t: TestApp, relayUrl: string, options: { s
     },
     async close() {
       gate.detach()
-      await worker.close()
+      await Promise.all([worker.close(), callWorker.close()])
       await sender.close()
       await closeRedis(redis)
     },

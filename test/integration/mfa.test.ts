@@ -153,10 +153,20 @@ describe('the SignalWire MFA API', () => {
       assert.equal(errors[0]?.code, '422')
       assert.ok(Object.values(errors[0] ?? {}).every((v) => typeof v === 'string'))
     }
-    assert.equal((await mfa('call', { to: '+12015550180' })).status, 422)
     assert.equal((await mfa('00000000-0000-4000-8000-000000000000/verify', {})).status, 422)
     assert.equal((await mfa('not-a-uuid/verify', { token: '123456' })).status, 404)
     assert.equal((await mfa('00000000-0000-4000-8000-000000000000/verify', { token: '123456' })).status, 404)
+  })
+
+  it('call: a new token and id on the call channel; the message may be longer than an SMS', async () => {
+    const res = await mfa('call', { to: '+12015550183', message: 'x'.repeat(150) })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.channel, 'call')
+    const stored = await t.store.getStored(fromUuid(String(res.body.id)) ?? '')
+    assert.equal(stored?.resource.channel, 'call')
+    const job = await t.callQueue.getJob(`${fromUuid(String(res.body.id)) ?? ''}-1`)
+    assert.ok(job !== undefined, 'queued on the call queue')
+    assert.equal((await mfa('call', { to: '+12015550183', message: 'x'.repeat(201) })).status, 422)
   })
 
   it('the message the caller gives is the text before the token, and is kept sealed', async () => {

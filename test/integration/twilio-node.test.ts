@@ -186,15 +186,26 @@ describe('the npm twilio client against /v2', () => {
     assert.equal((await client.verify.v2.services(elsewhere.sid).verifications.create({ to: '+12015550146', channel: 'sms' })).status, 'pending')
   })
 
-  it('answers 60200 naming the parameter for a bad To, Channel or Code, and 60223 for a channel not offered', async () => {
+  it('answers 60200 naming the parameter for a bad To, Channel or Code, and 60223 for a channel not offered; takes calls', async () => {
     const service = await client.verify.v2.services.create({ friendlyName: 'Params' })
     const verify = client.verify.v2.services(service.sid)
     const to = await restError(verify.verifications.create({ to: '+1201', channel: 'sms' }))
     assert.deepEqual([to.status, to.code, to.message], [400, 60200, 'Invalid parameter: To'])
     const channel = await restError(verify.verifications.create({ to: TO, channel: 'whatsapp' }))
     assert.deepEqual([channel.status, channel.code], [400, 60223])
-    const call = await restError(verify.verifications.create({ to: TO, channel: 'call' }))
-    assert.deepEqual([call.status, call.code], [400, 60223])
+    const call = await verify.verifications.create({ to: TO, channel: 'call' })
+    assert.equal(call.channel, 'call')
+    assert.deepEqual(
+      (call.sendCodeAttempts as Array<{ channel: string }>).map((a) => a.channel),
+      ['call'],
+    )
+    // Then by SMS: the same verification, one attempt per channel.
+    const sms = await verify.verifications.create({ to: TO, channel: 'sms' })
+    assert.equal(sms.sid, call.sid)
+    assert.deepEqual(
+      (sms.sendCodeAttempts as Array<{ channel: string }>).map((a) => a.channel),
+      ['call', 'sms'],
+    )
     const name = await restError(verify.verifications.create({ to: TO, channel: 'sms', customFriendlyName: 'n'.repeat(31) }))
     assert.deepEqual([name.code, name.message], [60200, 'Invalid parameter: CustomFriendlyName'])
     const code = await restError(verify.verificationChecks.create({ to: TO, code: '12' }))

@@ -4,7 +4,7 @@ import type { Sender } from './sender.js'
 import { randomUUID } from 'node:crypto'
 
 /**
- * Development provider: writes the SMS to the log instead of sending it, so the whole flow works on a machine
+ * Development provider: writes the SMS (or what a call would say) to the log instead of sending it, so the whole flow works on a machine
  * with no provider account. The one place a code may appear in a log line; refused in production by config.
  */
 export function createConsoleSender(options: { logger: Logger }): Sender {
@@ -15,6 +15,12 @@ export function createConsoleSender(options: { logger: Logger }): Sender {
       const messageId = `console-${randomUUID()}`
       logger.info({ to: maskPhone(sms.to), messageId, text: sms.body }, 'SMS (console provider, not sent)')
       return Promise.resolve({ messageId, status: 'sent' })
+    },
+    async call(call, progress) {
+      const callId = `console-call-${randomUUID()}`
+      logger.info({ to: maskPhone(call.to), callId, language: call.language, text: call.text }, 'call (console provider, not placed)')
+      await progress.answered(callId)
+      return { callId }
     },
     close: () => Promise.resolve(),
   }

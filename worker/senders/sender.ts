@@ -1,6 +1,6 @@
 import { redactProviderText } from '../../shared/phone.js'
 
-/** What the worker asks of an SMS provider, and how a provider says what went wrong. */
+/** What the worker asks of a provider (an SMS, a call), and how a provider says what went wrong. */
 
 export interface OutgoingSms {
   readonly to: string
@@ -10,6 +10,32 @@ export interface OutgoingSms {
   /** the sender number the request asked for (SignalWire MFA's `from`, one of SIGNALWIRE_NUMBER); else the pool's */
   readonly from?: string
 }
+
+/** A call that speaks a code. */
+export interface OutgoingCall {
+  readonly to: string
+  /** what the call says, the code spelled out in it, twice */
+  readonly text: string
+  /** RELAY's text-to-speech language for it, e.g. es-ES */
+  readonly language: string
+  /** the send job's id, for the logs */
+  readonly reference: string
+  /** the sender number the request asked for (SignalWire MFA's `from`); else the pool's */
+  readonly from?: string
+}
+
+/** Told while a call goes on, so the verification shows how far it got. */
+export interface CallProgress {
+  /** the callee picked up; `callId` is the provider's id of the call */
+  answered(callId: string): Promise<void>
+}
+
+/**
+ * Why a call did not speak its code to the end, as SendFailure codes. `busy` and `no_answer`: nobody was reached
+ * (the delivery is `undelivered`); the others are `failed`. Every one is permanent for its job: placing the call again
+ * on our own could ring a phone twice.
+ */
+export const CALL_UNREACHED = ['busy', 'no_answer'] as const
 
 export interface SendAccepted {
   readonly messageId: string
@@ -30,6 +56,11 @@ export interface Sender {
   readonly name: 'console' | 'signalwire'
   /** Sends one SMS or throws SendFailure; never takes longer than `timeoutMs`. */
   send(sms: OutgoingSms, timeoutMs: number): Promise<SendAccepted>
+  /**
+   * Places one call and speaks its text; resolves with the call's id once the text was spoken to the end, throws
+   * SendFailure otherwise (see CALL_UNREACHED). Rings, speaks and hangs up within a bounded time of its own.
+   */
+  call(call: OutgoingCall, progress: CallProgress): Promise<{ readonly callId: string }>
   close(): Promise<void>
 }
 

@@ -6,6 +6,7 @@ import { maskPhone } from '../../shared/phone.js'
 import { settleWithin, withTimeout } from '../../shared/timeout.js'
 import { NOT_CONNECTED, SendFailure, type DeliveryReceipt, type Sender } from './sender.js'
 import { classifyRejection } from './signalwire-errors.js'
+import { dialOwnCall, DialFailure, hangUp, speak } from './signalwire-voice.js'
 
 export interface SignalWireSenderOptions {
   readonly project: string
@@ -116,6 +117,13 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
 
   const numbers = options.numbers
   let sendsSincePrune = 0
+  const afterRequest = (): void => {
+    sendsSincePrune += 1
+    if (sendsSincePrune >= PRUNE_SDK_TASKS_EVERY) {
+      sendsSincePrune = 0
+      pruneFinishedSdkTasks(client)
+    }
+  }
   return {
     name: 'signalwire',
     async send(sms, timeoutMs) {
@@ -136,11 +144,36 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
         logger.warn({ to: maskPhone(sms.to), kind: failure.kind, errorCode: failure.code, reference: sms.reference }, 'send failed')
         throw failure
       } finally {
-        sendsSincePrune += 1
-        if (sendsSincePrune >= PRUNE_SDK_TASKS_EVERY) {
-          sendsSincePrune = 0
-          pruneFinishedSdkTasks(client)
-        }
+        afterRequest()
+      }
+    },
+    async call(call, progress) {
+      if (authFailed !== undefined) throw new SendFailure('transient', 'auth_failed', 'the RELAY client lost its authorization')
+      if (!connected) throw new SendFailure('transient', NOT_CONNECTED, 'the RELAY connection is down; no call was placed')
+      const from = call.from !== undefined && numbers.includes(call.from) ? call.from : pickSender(numbers, call.to)
+      const log = { to: maskPhone(call.to), reference: call.reference }
+      try {
+        // From here on the dial is the SDK's: whatever goes wrong, this job never dials again (a phone could ring twice).
+        const answered = await dialOwnCall(
+          client,
+          // max_duration: RELAY ends the call itself if this worker can no longer (RELAY.md §7: phone options are snake-cased).
+          { to: call.to, from, timeout: CALL_RING_SECONDS, ...{ maxDuration: CALL_MAX_SECONDS } },
+          (CALL_RING_SECONDS + 10) * 1000,
+        ).catch((error: unknown) => {
+          throw dialFailure(error)
+        })
+        const callId = answered.id ?? answered.tag ?? 'unknown'
+        await progress.answered(callId)
+        const spoken = await speak(answered, { text: call.text, language: call.language }, CALL_SPEAK_LIMIT_MS)
+        await hangUp(answered, CALL_HANGUP_LIMIT_MS)
+        if (spoken === 'finished') return { callId }
+        throw new SendFailure('permanent', spoken === 'ended' ? 'hung_up' : spoken === 'error' ? 'play_error' : 'play_timeout', `the call ended before the code was spoken to the end (${spoken})`)
+      } catch (reason) {
+        const failure = reason instanceof SendFailure ? reason : new SendFailure('permanent', 'call_error', String(reason).slice(0, 200))
+        logger.warn({ ...log, errorCode: failure.code }, 'call failed')
+        throw failure
+      } finally {
+        afterRequest()
       }
     },
     sdkTasksHeld() {
@@ -163,6 +196,35 @@ export async function createSignalWireSender(options: SignalWireSenderOptions): 
 }
 
 const CLOSE_TIMEOUT_MS = 3_000
+/** How long a call rings before RELAY gives up (seconds): voicemail usually answers after 20–30 s. */
+const CALL_RING_SECONDS = 30
+/** The longest a call may last once answered (seconds), ended by RELAY itself. */
+const CALL_MAX_SECONDS = 120
+/** The code is spoken twice in well under a minute in every language. */
+const CALL_SPEAK_LIMIT_MS = 60_000
+const CALL_HANGUP_LIMIT_MS = 5_000
+
+/** A dial that did not answer, as the job records it. */
+function dialFailure(error: unknown): SendFailure {
+  if (!(error instanceof DialFailure)) return new SendFailure('permanent', 'call_error', String(error).slice(0, 200))
+  switch (error.reason) {
+    case 'busy':
+      return new SendFailure('permanent', 'busy', 'the line was busy')
+    case 'noAnswer':
+    case 'no_answer':
+    case 'timeout':
+      return new SendFailure('permanent', 'no_answer', 'nobody answered')
+    case 'deadline':
+      return new SendFailure('permanent', 'dial_timeout', 'RELAY said nothing of the call in time; it was hung up')
+    case 'request': {
+      // calling.dial itself was refused or lost: whatever the reason, the call is not placed again by this job.
+      const cause = classifyRejection(error.cause)
+      return new SendFailure('permanent', cause.code, cause.message)
+    }
+    default:
+      return new SendFailure('permanent', 'dial_failed', `the call was not answered (${error.reason.slice(0, 40)})`)
+  }
+}
 const PRUNE_SDK_TASKS_EVERY = 64
 
 /**

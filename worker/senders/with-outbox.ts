@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/logger.js'
 import { maskPhone } from '../../shared/phone.js'
 import type { Sender } from './sender.js'
 
-/** Development: every SMS the (console) sender accepts also goes to the demo page's outbox. */
+/** Development: every SMS the (console) sender accepts, and every call it would place, also goes to the demo page's outbox. */
 export function withDevOutbox(sender: Sender, outbox: DevOutbox, logger: Logger): Sender {
   return {
     name: sender.name,
@@ -13,6 +13,13 @@ export function withDevOutbox(sender: Sender, outbox: DevOutbox, logger: Logger)
         logger.warn({ err }, 'could not write the development outbox')
       })
       return accepted
+    },
+    async call(call, progress) {
+      const placed = await sender.call(call, progress)
+      await outbox.push({ to: maskPhone(call.to), body: `Call: ${call.text}`, sentAt: new Date().toISOString() }).catch((err: unknown) => {
+        logger.warn({ err }, 'could not write the development outbox')
+      })
+      return placed
     },
     close: () => sender.close(),
   }

@@ -10,7 +10,7 @@ const routes = formRoutes({
   path: '/request-auth',
   name: 'requestAuth',
   summary: 'Send a code (form interface)',
-  description: 'Texts a code to `number`; while one is pending for that number, the same code is sent again.',
+  description: 'Texts a code to `number` (or, with `channel=call`, speaks it in a call); while one is pending for that number, the same code is sent again.',
   fields: requestAuthFields,
   success: FORM_SENT,
   errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
@@ -48,8 +48,10 @@ export const requestAuth: Endpoint = {
       on(app, route, async (c) => {
         const fields = await readFields(c)
         const number = fields.number ?? ''
+        const channel = fields.channel ?? 'sms'
+        if (channel !== 'sms' && channel !== 'call') return respond(c, deps, 'request', number, formError('invalid_request'))
         const ip = limitIdentity(ipOf(c) ?? 'unknown')
-        const outcome = await deps.verifications.start({ to: number, service: deps.serviceStore.builtIn.public, requestId: c.get('requestId'), ip })
+        const outcome = await deps.verifications.start({ to: number, channel, service: deps.serviceStore.builtIn.public, requestId: c.get('requestId'), ip })
         return respond(c, deps, 'request', number, answer(outcome))
       })
     }

@@ -44,7 +44,7 @@ function requestRoute(channel: 'sms' | 'call') {
       401: unauthorized,
       413: errorResponse('the body is too large'),
       415: errorResponse('not JSON'),
-      422: errorResponse('an invalid attribute, a number that may not receive codes, or a channel not offered'),
+      422: errorResponse('an invalid attribute, or a number that may not receive codes (by SMS, or by call)'),
       429: errorResponse('a send limit is reached'),
       500: errorResponse('a bug on our side'),
       503: errorResponse('Redis is unavailable'),
@@ -152,11 +152,12 @@ export const mfaEndpoints: Endpoint = {
         const maxAttempts = integer(body, 'max_attempts', 1, 20, 3)
         const validFor = integer(body, 'valid_for', 1, 604_800, 3600)
         const alphabet = boolean(body, 'allow_alphas') ? ('alphanumeric' as const) : ('digits' as const)
-        if (smsSegments(`${message} ${'W'.repeat(length)}`).segments > 1) throw invalidAttribute('message and token must fit one SMS segment')
-        if (channel === 'call') throw invalidAttribute('the call channel is not offered')
+        if (channel === 'sms' && smsSegments(`${message} ${'W'.repeat(length)}`).segments > 1) throw invalidAttribute('message and token must fit one SMS segment')
+        if (channel === 'call' && message.length > 200) throw invalidAttribute('message must be at most 200 characters')
         const outcome = await deps.verifications.start({
           to: body.to,
           service: deps.serviceStore.builtIn.mfa,
+          channel,
           requestId: c.get('requestId'),
           mfa: {
             format: { length, alphabet },

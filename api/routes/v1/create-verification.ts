@@ -58,6 +58,7 @@ export const createVerification: Endpoint = {
       if (idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
         throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
       }
+      if (body.fallback !== undefined && body.channel === 'call') throw new ApiError('invalid_request', 'fallback: only an SMS falls back to a call.')
       const service = await serviceOf(deps, body.service)
       if (service === undefined) throw new ApiError('not_found', 'No such service.')
       const outcome = await deps.verifications.start({
@@ -65,6 +66,8 @@ export const createVerification: Endpoint = {
         service,
         requestId: c.get('requestId'),
         ...(body.locale === undefined ? {} : { locale: body.locale }),
+        ...(body.channel === undefined ? {} : { channel: body.channel }),
+        ...(body.fallback === undefined ? {} : { fallback: body.fallback }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       })
       switch (outcome.kind) {
@@ -78,7 +81,11 @@ export const createVerification: Endpoint = {
         case 'country_not_allowed':
           throw new ApiError('country_not_allowed', 'Codes cannot be sent to this country.', { country: outcome.country })
         case 'number_type_not_allowed':
-          throw new ApiError('number_type_not_allowed', 'Codes cannot be sent to this kind of number.', { type: outcome.type })
+          throw new ApiError(
+            'number_type_not_allowed',
+            outcome.channel === 'call' ? 'This kind of number cannot receive calls.' : 'Codes cannot be sent to this kind of number.',
+            { type: outcome.type, ...(outcome.channel === 'call' ? { channel: 'call' } : {}) },
+          )
         case 'landline':
           throw new ApiError('number_type_not_allowed', 'This service sends no SMS to landlines.', { type: 'FIXED_LINE' })
         case 'limited':

@@ -32,7 +32,7 @@ const create = createRoute({
       z
         .object({
           To: z.string().openapi({ example: '+12015550123' }),
-          Channel: z.string().openapi({ example: 'sms', description: 'sms (call: see the calls issue)' }),
+          Channel: z.string().openapi({ example: 'sms', description: 'sms or call' }),
           Locale: z.string().optional().openapi({ example: 'es' }),
           CustomCode: z.string().optional().openapi({ description: 'with CustomCodeEnabled: the code to send' }),
           CustomFriendlyName: z.string().max(30).optional().openapi({ example: 'Acme Payments', description: 'the name the message says instead of the service’s; at most 30 characters' }),
@@ -43,7 +43,7 @@ const create = createRoute({
   },
   responses: {
     201: jsonResponse('the Verification', resource('TwilioVerification')),
-    ...twilioErrorResponses([...V2_ALWAYS, 60200, 60203, 60205, 60223, 60605, 20429]),
+    ...twilioErrorResponses([...V2_ALWAYS, 60200, 60203, 60205, 60223, 60410, 60605, 20429]),
   },
 })
 const fetchOne = createRoute({
@@ -107,8 +107,9 @@ function startError(outcome: Exclude<StartOutcome, { kind: 'sent' }>): TwilioErr
     case 'country_not_allowed':
       return new TwilioError(60605)
     case 'landline':
-    case 'number_type_not_allowed':
       return new TwilioError(60205)
+    case 'number_type_not_allowed':
+      return outcome.channel === 'call' ? new TwilioError(60410, 'Verification delivery attempt blocked: this kind of number cannot receive calls') : new TwilioError(60205)
     case 'limited':
       return outcome.reason === 'bucket'
         ? new TwilioError(20429, 'Too many requests: a rate limit of this service is reached', outcome.retryAfterSeconds)
@@ -131,7 +132,8 @@ export const v2Verifications: Endpoint = {
       const p = await twilioParams(c)
       if (p.To === undefined) throw invalidParameter('To')
       if (p.Channel === undefined) throw invalidParameter('Channel')
-      if (p.Channel !== 'sms') throw new TwilioError(60223, `Delivery channel disabled: ${p.Channel.slice(0, 16)}`)
+      if (p.Channel !== 'sms' && p.Channel !== 'call') throw new TwilioError(60223, `Delivery channel disabled: ${p.Channel.slice(0, 16)}`)
+      const channel = p.Channel
       let customCode: string | undefined
       if (p.CustomCode !== undefined) {
         customCode = normalizeCode(p.CustomCode, { alphabet: 'digits' })
@@ -143,6 +145,7 @@ export const v2Verifications: Endpoint = {
       const outcome = await deps.verifications.start({
         to: p.To,
         service,
+        channel,
         requestId: c.get('requestId'),
         ...(p.Locale === undefined ? {} : { locale: p.Locale }),
         ...(customCode === undefined ? {} : { customCode }),

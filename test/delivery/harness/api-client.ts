@@ -31,6 +31,8 @@ export function apiClient(url: string) {
   }
 
   return {
+    /** any /v1 call */
+    call,
     create: (to: string) => call<Verification>('POST', '/v1/verifications', { to, channel: 'sms' }),
     get: (id: string) => call<Verification>('GET', `/v1/verifications/${id}`),
     check: (id: string, code: string) => call<{ valid: boolean; status: string }>('POST', '/v1/verifications/check', { id, code }),

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { relayServiceEnv, startService, type ServiceProcess } from '../../helpers/processes.js'
 import { deletePrefix, testRedis } from '../../helpers/redis.js'
-import { createKeys, QUEUE_NAME } from '../../../shared/keys.js'
+import { CALL_QUEUE_NAME, createKeys, QUEUE_NAME } from '../../../shared/keys.js'
 
 /**
  * The environment of a real API or worker process in these tests: production mode, the SignalWire provider pointed
@@ -73,7 +73,7 @@ export function numbers(first: number, count: number): string[] {
   const out: string[] = []
   for (let i = first; i < first + count; i++) {
     const suffix = String(i).padStart(4, '0')
-    if (['0400', '0001', '0002', '0999', '0500', '0600'].includes(suffix)) throw new Error(`suffix ${suffix} is a relay scenario`)
+    if (['0400', '0001', '0002', '0777', '0999', '0500', '0600', '0486', '0408', '0487', '0415'].includes(suffix)) throw new Error(`suffix ${suffix} is a relay scenario`)
     out.push(`+1201555${suffix}`)
   }
   return out
@@ -102,10 +102,10 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Reads the send queue's job counts from outside the service (BullMQ's own view). */
-export function queueProbe(redisUrl: string, prefix: string) {
+export function queueProbe(redisUrl: string, prefix: string, which: 'sms' | 'call' = 'sms') {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
   connection.on('error', () => undefined)
-  const queue = new Queue(QUEUE_NAME, { connection, prefix: createKeys(prefix).queuePrefix })
+  const queue = new Queue(which === 'call' ? CALL_QUEUE_NAME : QUEUE_NAME, { connection, prefix: createKeys(prefix).queuePrefix })
   queue.on('error', () => undefined)
   return {
     /** jobs still to run: waiting, active, delayed (retry backoff) or prioritized */
