@@ -35,6 +35,20 @@ describe('form routes (the guide interface)', () => {
     assert.equal(reused.status, 403)
   })
 
+  test('channel=call queues a call (the demo page\'s "Call me instead"); another channel is 400 Bad Request', async () => {
+    const number = '+12015550129'
+    const res = await postForm(t.app, '/request-auth', { number, channel: 'call' })
+    assert.equal(res.status, 200)
+    assert.equal(await res.text(), 'Your code was sent')
+    const id = await latestId(number)
+    assert.equal((await t.store.get(id))?.channel, 'call')
+    assert.ok((await t.callQueue.getJob(`${id}-1`)) !== undefined, 'on the call queue')
+    assert.equal(await t.queue.getJob(`${id}-1`), undefined, 'not on the SMS queue')
+    const bad = await postForm(t.app, '/request-auth', { number: '+12015550130', channel: 'fax' })
+    assert.equal(bad.status, 400)
+    assert.equal(await bad.text(), 'Bad Request')
+  })
+
   test('one job is queued per send, carrying no number and no code', async () => {
     const number = '+12015550124'
     await postForm(t.app, '/request-auth', { number })
