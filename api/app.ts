@@ -45,6 +45,7 @@ const TWILIO_CODE_OF: Partial<Record<ErrorCode, TwilioCode>> = {
   rate_limited: 20429,
   unavailable: 20503,
   queue_saturated: 20503,
+  fraud_suspected: 60410,
 }
 
 /** Builds the public HTTP app from its dependencies. */

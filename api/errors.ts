@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   country_not_allowed: 403,
   number_type_not_allowed: 403,
+  fraud_suspected: 403,
   not_found: 404,
   not_pending: 409,
   idempotency_conflict: 409,

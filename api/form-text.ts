@@ -16,6 +16,7 @@ export const FORM_ERROR_TEXT: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   country_not_allowed: 'Forbidden',
   number_type_not_allowed: 'Forbidden',
+  fraud_suspected: 'Forbidden',
   not_found: 'Not Found',
   not_pending: 'Forbidden',
   idempotency_conflict: 'Conflict',
@@ -37,6 +38,7 @@ export const FORM_OWN_ANSWERS: ReadonlySet<ErrorCode> = new Set([
   'forbidden',
   'country_not_allowed',
   'number_type_not_allowed',
+  'fraud_suspected',
   'rate_limited',
   'queue_saturated',
 ])

@@ -36,8 +36,8 @@ function main(): void {
   const admin =
     password === undefined
       ? undefined
-      : serve({ fetch: createAdminApp({ config, queues: [queue, callQueue], metrics, password }).fetch, port: config.admin.port, hostname: config.admin.host }, (info) => {
-          logger.info({ port: info.port, host: config.admin.host }, 'admin listener: /admin/queues and /metrics')
+      : serve({ fetch: createAdminApp({ config, queues: [queue, callQueue], metrics, password, fraud: services.fraud }).fetch, port: config.admin.port, hostname: config.admin.host }, (info) => {
+          logger.info({ port: info.port, host: config.admin.host }, 'admin listener: /admin/ (overview), /admin/fraud, /admin/queues and /metrics')
         })
   if (admin === undefined) logger.info('admin listener not started: set ADMIN_PASSWORD to enable /admin/queues and /metrics')
   admin?.on('error', (err: Error) => logger.error({ err: err.message, port: config.admin.port }, 'admin listener could not start'))

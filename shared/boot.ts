@@ -38,5 +38,11 @@ export function bootWarnings(config: Config, service: 'api' | 'worker'): string[
       'the public form routes are on with no ALLOWED_COUNTRIES and no GLOBAL_SENDS_PER_HOUR: anyone can make the service text any country, billed to you (README "Before going public")',
     )
   }
+  if (service === 'api' && config.fraud.testNumbers.length > 0) {
+    warnings.push(`TEST_NUMBERS: ${config.fraud.testNumbers.length} number(s) get a fixed code and no SMS; keep them to numbers nobody owns`)
+  }
+  if (service === 'api' && config.runtime.production && config.fraud.mode !== 'enforce') {
+    warnings.push(`FRAUD_GUARD=${config.fraud.mode}: SMS pumping is ${config.fraud.mode === 'off' ? 'not watched' : 'watched but never refused'}`)
+  }
   return warnings
 }

@@ -46,6 +46,22 @@ export interface Keys {
   bucket(bucketSid: string): string
   /** The count of one value (e.g. an end user's IP) against one bucket, per window; with the shared counters. */
   bucketCounter(bucketSid: string, valueDigest: string, window: number): string
+  /**
+   * The fraud guard's state (api/fraud/), all in one slot of its own: the sliding windows of a prefix and of a
+   * country, the timeline of every send, the recent prefixes and countries, blocks, strikes, and the numbers that
+   * were approved before (by keyed digest).
+   */
+  readonly fraud: {
+    prefixWindow(prefix: string): string
+    countryWindow(country: string): string
+    timeline(): string
+    recentPrefixes(): string
+    recentCountries(): string
+    block(prefix: string): string
+    blocks(): string
+    strikes(prefix: string): string
+    approvedNumber(digest: string): string
+  }
 }
 
 export const QUEUE_NAME = 'sms'
@@ -72,5 +88,20 @@ export function createKeys(prefix: string): Keys {
     rateLimitBuckets: (sid) => `${prefix}:{${prefix}.services}:rl:${sid}:bl`,
     bucket: (sid) => `${prefix}:{${prefix}.services}:bl:${sid}`,
     bucketCounter: (sid, valueDigest, window) => `${prefix}:{${prefix}.limits}:rb:${sid}:${valueDigest}:${window}`,
+    fraud: fraudKeys(`${prefix}:{${prefix}.fraud}`),
+  }
+}
+
+function fraudKeys(base: string): Keys['fraud'] {
+  return {
+    prefixWindow: (p) => `${base}:p:${p}`,
+    countryWindow: (c) => `${base}:c:${c}`,
+    timeline: () => `${base}:timeline`,
+    recentPrefixes: () => `${base}:recent:p`,
+    recentCountries: () => `${base}:recent:c`,
+    block: (p) => `${base}:block:${p}`,
+    blocks: () => `${base}:blocks`,
+    strikes: (p) => `${base}:strikes:${p}`,
+    approvedNumber: (digest) => `${base}:ok:${digest}`,
   }
 }

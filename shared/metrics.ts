@@ -44,6 +44,23 @@ export function createApiMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    fraudBlocks: new Counter({
+      name: 'sms2fa_fraud_blocks_total',
+      help: 'Prefixes the fraud guard blocked (mode enforce) or would have blocked (mode monitor)',
+      labelNames: ['mode'] as const,
+      registers: [registry],
+    }),
+    fraudRefusals: new Counter({
+      name: 'sms2fa_fraud_refusals_total',
+      help: 'New codes refused because their prefix is blocked',
+      registers: [registry],
+    }),
+    fraudLifts: new Counter({
+      name: 'sms2fa_fraud_lifts_total',
+      help: 'Blocks lifted, by time (seen at the next send after the block ended) or by an operator (admin)',
+      labelNames: ['by'] as const,
+      registers: [registry],
+    }),
   }
 }
 

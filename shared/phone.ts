@@ -1,4 +1,22 @@
-import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max'
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max'
+
+/** Every country calling code (1 to 3 digits; no code is the start of another). */
+const CALLING_CODES: ReadonlySet<string> = new Set(getCountries().map((country) => getCountryCallingCode(country)))
+
+/** The country calling code of an E.164 number, e.g. '44' for +447911123456. */
+export function callingCodeOf(e164: string): string | undefined {
+  for (const length of [1, 2, 3]) {
+    const code = e164.slice(1, 1 + length)
+    if (CALLING_CODES.has(code)) return code
+  }
+  return undefined
+}
+
+/** The fraud guard's prefix of a number: its country code and the first `digits` national digits (+447911). */
+export function numberPrefix(e164: string, digits: number): string {
+  const code = callingCodeOf(e164) ?? e164.slice(1, 2)
+  return `+${code}${e164.slice(1 + code.length, 1 + code.length + digits)}`
+}
 
 export interface ParsedPhone {
   /** E.164, e.g. +12015550123 */

@@ -30,6 +30,10 @@ const EXAMPLES: Record<ErrorCode, { message: string; details?: Record<string, st
   forbidden: { message: 'Forbidden' },
   country_not_allowed: { message: 'Codes cannot be sent to this country.', details: { country: 'CU' } },
   number_type_not_allowed: { message: 'Codes cannot be sent to this kind of number.', details: { type: 'FIXED_LINE' } },
+  fraud_suspected: {
+    message: 'Codes to +447911 are paused: the fraud guard saw too few of them used.',
+    details: { prefix: '+447911', until: '2026-12-01T12:15:00.000Z', reason: '1 of 24 codes sent to +447911 in the last hour was used' },
+  },
   not_found: { message: 'No verification was found.' },
   not_pending: { message: 'The verification is approved.', details: { status: 'approved' } },
   idempotency_conflict: { message: 'A request with this Idempotency-Key is still being processed.' },

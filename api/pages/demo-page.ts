@@ -8,6 +8,8 @@
  * The script and styles are demo.js and demo.css beside this file.
  */
 
+import { escapeHtml } from './html.js'
+
 export interface DemoOutboxEntry {
   /** Recipient, already masked, e.g. +1201*****23 */
   to: string
@@ -29,19 +31,6 @@ export interface DemoPageOptions {
 }
 
 const TITLE = 'SMS two-factor authentication — demo'
-
-const htmlEscapes: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => htmlEscapes[character] ?? character)
-}
 
 function timeOf(entry: DemoOutboxEntry): number {
   const time = Date.parse(entry.sentAt)

@@ -11,6 +11,7 @@ import { createRateLimitStore, type RateLimitStore } from '../v2/rate-limit-stor
 import { createVerificationStore, type VerificationStore } from '../../shared/store/verification-store.js'
 import { createIdempotencyStore } from '../idempotency.js'
 import { createSharedLimits } from '../limits/shared-limits.js'
+import { createFraudGuard, type FraudGuard } from '../fraud/guard.js'
 import { createQueueSaturation } from './queue-saturation.js'
 import { createVerificationService, type VerificationService } from './verifications.js'
 
@@ -27,9 +28,10 @@ export interface ServiceDeps {
 }
 
 /** The API's services, wired the same way by main.ts and by the tests. */
-export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore; rateLimits: RateLimitStore } {
+export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore; rateLimits: RateLimitStore; fraud: FraudGuard } {
   const { config, redis, keys, secrets, queue, callQueue, logger, metrics, now } = deps
   const store = createVerificationStore({ redis, keys, secrets, config, now })
+  const fraud = createFraudGuard({ redis, keys, secrets, config, logger, metrics, now })
   const verifications = createVerificationService({
     config,
     store,
@@ -41,6 +43,7 @@ export function createServices(deps: ServiceDeps): { store: VerificationStore; v
     logger,
     metrics,
     now,
+    fraud,
   })
-  return { store, verifications, serviceStore: createServiceStore({ redis, keys, config, now }), rateLimits: createRateLimitStore({ redis, keys, now }) }
+  return { store, verifications, serviceStore: createServiceStore({ redis, keys, config, now }), rateLimits: createRateLimitStore({ redis, keys, now }), fraud }
 }

@@ -14,6 +14,7 @@ import type { ApproveResult, CancelResult, CheckResult, LimitReason, StartResult
 import { withTimeout } from '../../shared/timeout.js'
 import type { Channel, Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
+import type { FraudDecision, FraudGuard, FraudRefusal } from '../fraud/guard.js'
 import type { IdempotencyStore } from '../idempotency.js'
 import type { BucketLimit, Reservation, SharedLimitReason, SharedLimits } from '../limits/shared-limits.js'
 import type { QueueSaturation } from './queue-saturation.js'
@@ -30,6 +31,8 @@ export interface VerificationServiceDeps {
   readonly logger: Logger
   readonly metrics: ApiMetrics
   readonly now: () => number
+  /** the SMS-pumping guard; none: nothing is judged */
+  readonly fraud?: FraudGuard
 }
 
 export type StartOutcome =
@@ -49,6 +52,8 @@ export type StartOutcome =
   | { readonly kind: 'landline' }
   | { readonly kind: 'limited'; readonly reason: LimitReason | SharedLimitReason; readonly retryAfterSeconds: number }
   | { readonly kind: 'queue_saturated' }
+  /** the number's prefix is blocked by the fraud guard */
+  | ({ readonly kind: 'fraud_suspected' } & FraudRefusal)
   | { readonly kind: 'idempotency_in_progress' }
   | { readonly kind: 'idempotency_mismatch' }
 
@@ -116,18 +121,57 @@ export interface VerificationService {
 
 export function createVerificationService(deps: VerificationServiceDeps): VerificationService {
   const { config, store, queue, callQueue, logger, limits, idempotency, saturation, metrics } = deps
+  const fraud = deps.fraud?.active === true ? deps.fraud : undefined
+  const testCodes = new Map(config.fraud.testNumbers.map((t) => [t.number, t.code]))
 
-  /** Limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
+  /**
+   * TEST_NUMBERS: the listed code, stored like any other (so checks work as usual), and nothing else: no send, no
+   * limit, no fraud counter. The delivery says why nothing was sent.
+   */
+  async function startTest(phone: ParsedPhone, locale: Locale, input: StartInput, code: string): Promise<StartOutcome> {
+    const unlimited: ServiceSettings = { ...input.service, resendCooldownSeconds: 0, maxSendsPerWindow: 1_000_000_000 }
+    const result = await infra(
+      store.start({
+        phone,
+        service: unlimited,
+        channel: input.channel ?? 'sms',
+        locale,
+        code,
+        format: { length: code.length, alphabet: /^\d+$/.test(code) ? 'digits' : 'alphanumeric' },
+        ...(input.mfa === undefined ? {} : { ttlSeconds: input.mfa.ttlSeconds, maxCheckAttempts: input.mfa.maxCheckAttempts, fresh: true, owner: input.mfa.owner }),
+      }),
+    )
+    if (result.kind === 'limited') return result
+    const { verification } = result
+    await infra(store.recordDelivery(verification.id, { status: 'skipped', attempt: verification.sendAttempts, error: { code: 'test_number', message: 'a test number (TEST_NUMBERS): nothing is sent' } }))
+    logger.info({ requestId: input.requestId, verificationId: verification.id, to: maskPhone(phone.e164) }, 'test number: code set, nothing sent')
+    const stored = (await infra(store.getStored(verification.id))) ?? result.stored
+    return { kind: 'sent', created: result.kind === 'created', verification: stored.resource, stored, country: result.country }
+  }
+
+  /** Fraud guard, limits, store, queue: the send itself, once the request is known to be well-formed and allowed. */
   async function send(phone: ParsedPhone, locale: Locale, input: StartInput): Promise<StartOutcome> {
     const { requestId } = input
     if (await infra(saturation.saturated())) {
       logger.warn({ requestId, capacity: saturation.capacity }, 'queue saturated: refusing new codes')
       return { kind: 'queue_saturated' }
     }
+    let judged: Extract<FraudDecision, { kind: 'pass' }> | undefined
+    if (fraud !== undefined) {
+      const decision = await infra(fraud.beforeSend(phone.e164, phone.country, requestId))
+      if (decision.kind === 'refused') {
+        logger.info({ requestId, to: maskPhone(phone.e164), prefix: decision.prefix, until: new Date(decision.until).toISOString() }, 'send refused by the fraud guard')
+        return { ...decision, kind: 'fraud_suspected' }
+      }
+      judged = decision
+    }
+    // The guard counts new codes: a send that does not happen, or sends the pending code again, is taken back.
+    const uncount = (): Promise<void> => (judged === undefined ? Promise.resolve() : fraud?.uncount(judged, phone.country).catch(() => undefined) ?? Promise.resolve())
     let reservation: Reservation | undefined
     if (limits.active(input.ip, input.buckets)) {
       const reserved = await infra(limits.reserve({ ip: input.ip, country: phone.country, ...(input.buckets === undefined ? {} : { buckets: input.buckets }) }))
       if (reserved.kind === 'limited') {
+        await uncount()
         logger.info({ requestId, to: maskPhone(phone.e164), reason: reserved.reason }, 'send refused by limit')
         return reserved
       }
@@ -160,15 +204,16 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
         }),
       )
     } catch (error) {
-      await release()
+      await Promise.all([release(), uncount()])
       throw error
     }
     if (result.kind === 'limited') {
-      await release()
+      await Promise.all([release(), uncount()])
       logger.info({ requestId, to: maskPhone(phone.e164), reason: result.reason }, 'send refused by limit')
       return result
     }
     const { verification } = result
+    if (result.kind === 'resent') await uncount()
     const job: SendJob = { id: verification.id, attempt: verification.sendAttempts, requestId, queuedAt: deps.now() }
     const jobId = sendReference(verification.id, verification.sendAttempts)
     try {
@@ -186,7 +231,7 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
     } catch (error) {
       // The verification exists but nothing will send it; say so on it, and let the caller retry.
       logger.error({ requestId, verificationId: verification.id, err: error }, 'could not queue the send')
-      await release()
+      await Promise.all([release(), uncount()])
       await store
         .recordDelivery(verification.id, {
           status: 'failed',
@@ -215,6 +260,9 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
         if (resolved === undefined) return { kind: 'invalid_locale' }
         locale = resolved
       }
+      // A test number is the operator's own: no country, type, limit or fraud rule applies to it.
+      const testCode = testCodes.get(phone.e164)
+      if (testCode !== undefined) return startTest(phone, locale, input, testCode)
       const allowed = config.phone.allowedCountries
       if (allowed.length > 0 && !allowed.includes(phone.country)) return { kind: 'country_not_allowed', country: phone.country }
       const type = phone.type ?? 'UNKNOWN'
@@ -279,6 +327,8 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
           : normalizeCode(input.code, { alphabet: 'alphanumeric' })
       if (code === undefined) return { kind: 'malformed_code' }
       const result = await infra(store.check({ target, code, service: input.service, ...(input.owner === undefined ? {} : { owner: input.owner }) }))
+      if (result.kind === 'approved') await judged(result, true)
+      if (result.kind === 'wrong' && result.verification.status === 'max_attempts_reached') await judged(result, false)
       return result.kind === 'malformed' ? { kind: 'malformed_code' } : result
     },
 
@@ -296,13 +346,26 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
 
     async cancel(id: string): Promise<CancelResult> {
       if (!isVerificationId(id)) return { kind: 'not_found' }
-      return infra(store.cancel(id))
+      const result = await infra(store.cancel(id))
+      if (result.kind === 'canceled') await judged(result, false)
+      return result
     },
 
     async approve(id: string): Promise<ApproveResult> {
       if (!isVerificationId(id)) return { kind: 'not_found' }
-      return infra(store.approve(id))
+      const result = await infra(store.approve(id))
+      if (result.kind === 'approved') await judged(result, true)
+      return result
     },
+  }
+
+  /** Tells the fraud guard how a verification ended (not for test numbers: nothing of theirs is counted). */
+  async function judged(decided: { readonly verification: Verification; readonly country: string }, approved: boolean): Promise<void> {
+    if (fraud === undefined || testCodes.has(decided.verification.to)) return
+    await fraud.ended(decided.verification.to, decided.country, Date.parse(decided.verification.createdAt), approved).catch((err: unknown) => {
+      // The answer stands; the guard misses one outcome.
+      logger.warn({ err, verificationId: decided.verification.id }, 'could not record the outcome for the fraud guard')
+    })
   }
   return instrument(service, metrics)
 }
@@ -326,6 +389,7 @@ function instrument(service: VerificationService, metrics: ApiMetrics): Verifica
         case 'number_type_not_allowed':
         case 'landline':
         case 'queue_saturated':
+        case 'fraud_suspected':
           metrics.limitRefusals.inc({ reason: outcome.kind })
           break
         case 'invalid_phone_number':

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LOCALES, resolveLocale } from '../messages/locales.js'
-import { bool, hostPorts, int, list, oneOf, optionalText, setting, text, trustProxy } from './settings.js'
+import { bool, hostPorts, int, list, oneOf, optionalText, ratio, setting, text, trustProxy } from './settings.js'
 
 /*
  * Every setting of the service, once: its variable, its default and its meaning, in sections. `Config` is this
@@ -204,6 +204,32 @@ const phone = z.object({
   ),
 })
 
+/** `+15005550006:123456`: a number and its fixed code. */
+const TEST_NUMBER = /^\+[1-9]\d{6,14}:[0-9A-Za-z]{4,10}$/
+
+const fraud = z.object({
+  mode: setting('FRAUD_GUARD', oneOf(['enforce', 'monitor', 'off'], 'enforce'), 'enforce, monitor (judge, log and count, refuse nothing) or off'),
+  prefixDigits: setting('FRAUD_PREFIX_DIGITS', int(4, 1, 8), 'national digits in a prefix (+447911 for +447911123456 with 4)'),
+  minSends: setting('FRAUD_MIN_SENDS', int(20, 1, 1_000_000), 'codes sent to a prefix in the window before it is judged'),
+  minConversion: setting('FRAUD_MIN_CONVERSION', ratio(0.2), 'share of the judged verifications of a prefix that must be approved'),
+  windowSeconds: setting('FRAUD_WINDOW_SECONDS', int(3_600, 10, 7 * 86_400), 'the window sends and approvals are counted over (seconds)'),
+  graceSeconds: setting('FRAUD_GRACE_SECONDS', int(300, 0, 86_400), 'a verification is judged once it ended or is this old (seconds)'),
+  blockSeconds: setting('FRAUD_BLOCK_SECONDS', int(900, 1, 43_200), 'the first block of a prefix (seconds); doubled each time it is blocked again, up to 12 hours'),
+  safeList: setting(
+    'FRAUD_SAFE_LIST',
+    list().refine((l) => l.every((e) => /^\+[1-9]\d{0,14}$/.test(e)), 'E.164 numbers or prefixes, e.g. +12015550123,+1201555'),
+    'E.164 numbers or prefixes (+1201555) the guard never refuses',
+  ),
+  testNumbers: setting(
+    'TEST_NUMBERS',
+    list()
+      .refine((l) => l.every((e) => TEST_NUMBER.test(e)), 'each entry is +E.164:code, e.g. +15005550006:123456 (a code of 4 to 10 letters or digits)')
+      .transform((l) => l.map((e) => ({ number: e.slice(0, e.indexOf(':')), code: e.slice(e.indexOf(':') + 1).toUpperCase() }))),
+    'number:code pairs (+15005550006:123456): each number always gets its code, nothing is sent, no limit or fraud counter moves',
+    { secret: true },
+  ),
+})
+
 const calls = z.object({
   allowedNumberTypes: setting(
     'ALLOWED_CALL_NUMBER_TYPES',
@@ -279,7 +305,7 @@ const admin = z.object({
 })
 
 /** The sections, in the order example.env and the README show them. */
-export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, phone, calls, worker, admin }
+export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, fraud, phone, calls, worker, admin }
 
 /** Section titles for example.env and the README. */
 export const SECTION_TITLES: Record<keyof typeof sections, string> = {
@@ -294,6 +320,7 @@ export const SECTION_TITLES: Record<keyof typeof sections, string> = {
   codes: 'Codes',
   sms: 'Message',
   limits: 'Limits',
+  fraud: 'Fraud guard (SMS pumping) and test numbers',
   phone: 'Phone numbers',
   calls: 'Voice calls',
   worker: 'Worker',

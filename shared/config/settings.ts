@@ -74,6 +74,23 @@ export function int(fallback: number, min: number, max: number) {
   )
 }
 
+/** A decimal in [0, 1], e.g. 0.2. */
+export function ratio(fallback: number) {
+  return withDefault(
+    raw
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return fallback
+        if (!/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(v.trim())) {
+          ctx.addIssue({ code: 'custom', message: `expected a decimal from 0 to 1, got "${v}"` })
+          return z.NEVER
+        }
+        return Number(v.trim())
+      })
+      .pipe(z.number().min(0).max(1)),
+    String(fallback),
+  )
+}
+
 /** true/false, 1/0, yes/no. */
 export function bool(fallback: boolean) {
   return withDefault(

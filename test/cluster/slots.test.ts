@@ -69,6 +69,11 @@ describe('cluster slots: one number, its verifications and its scripts share one
     const settings = [keys.service(sid), keys.accountServices(`AC${'4'.repeat(32)}`), keys.serviceRateLimits(sid), keys.rateLimit(rk), keys.rateLimitBuckets(rk), keys.bucket(`BL${'5'.repeat(32)}`)]
     const settingSlots = await Promise.all(settings.map((k) => keyslot(node, k)))
     assert.equal(new Set(settingSlots).size, 1, `service settings in slots ${settingSlots.join(', ')}`)
+    // The fraud guard's keys: one slot, so each of its scripts runs on one node.
+    const f = keys.fraud
+    const fraudKeys = [f.prefixWindow('+447911'), f.countryWindow('GB'), f.timeline(), f.recentPrefixes(), f.recentCountries(), f.block('+447911'), f.blocks(), f.strikes('+447911'), f.approvedNumber('digest')]
+    const fraudSlots = await Promise.all(fraudKeys.map((k) => keyslot(node, k)))
+    assert.equal(new Set(fraudSlots).size, 1, `fraud guard keys in slots ${fraudSlots.join(', ')}`)
     const queueSlot = await keyslot(node, keys.queuePrefix)
     for (const suffix of [':sms:wait', ':sms:active', ':sms:meta', ':sms:limiter', ':sms:ver_abcd-1', ':sms:events']) {
       assert.equal(await keyslot(node, `${keys.queuePrefix}${suffix}`), queueSlot, suffix)

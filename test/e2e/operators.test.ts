@@ -44,7 +44,7 @@ describe('operators: queue dashboard, metrics, health on the real processes', ()
     const started = await startApi(env)
     api = started.process
     url = started.url
-    const adminLine = await api.waitForLog((l) => l.msg === 'admin listener: /admin/queues and /metrics')
+    const adminLine = await api.waitForLog((l) => l.msg === 'admin listener: /admin/ (overview), /admin/fraud, /admin/queues and /metrics')
     adminUrl = `http://127.0.0.1:${String(adminLine.port)}`
     worker = startService('worker', 'start:worker', env)
     const workerLine = await worker.waitForLog((l) => l.msg === 'worker listener: /healthz and /metrics')

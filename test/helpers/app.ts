@@ -11,6 +11,7 @@ import { createApiMetrics, type ApiMetrics } from '../../shared/metrics.js'
 import { createRedis } from '../../shared/redis.js'
 import { createSecrets, UnsealError, type Secrets } from '../../shared/secrets.js'
 import type { ServiceStore } from '../../shared/service-store.js'
+import type { FraudGuard } from '../../api/fraud/guard.js'
 import type { VerificationStore } from '../../shared/store/verification-store.js'
 import assert from 'node:assert/strict'
 import { serviceContract } from './contract.js'
@@ -41,6 +42,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     // In-process requests have no socket: they would all share one client IP. Tests of that limit set it.
     IP_SENDS_PER_HOUR: '0',
+    // Tests send many codes to one range and leave most unused, which is what the guard exists to stop. Its own
+    // tests (fraud*.test.ts) turn it on.
+    FRAUD_GUARD: 'off',
     ...env,
   })
 }
@@ -57,6 +61,7 @@ export interface TestApp {
   readonly secrets: Secrets
   readonly metrics: ApiMetrics
   readonly serviceStore: ServiceStore
+  readonly fraud: FraudGuard
   readonly clock: TestClock
   /** the code of a verification, read back from its sealed copy: only tests can do this */
   codeOf(id: string): Promise<string>
@@ -83,7 +88,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const callQueue = createCallQueue(redis, keys, config)
   const metrics = createApiMetrics()
   const services = createServices({ config, redis, keys, secrets, queue, callQueue, logger, metrics, now: clock.now })
-  const { store, serviceStore } = services
+  const { store, serviceStore, fraud } = services
   const app = createApp({ config, logger, redis, metrics, ...services })
 
   return {
@@ -98,6 +103,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     secrets,
     metrics,
     serviceStore,
+    fraud,
     clock,
     async codeOf(id) {
       const sealed = await redis.hget(keys.verification(id), 'e')

@@ -301,3 +301,46 @@ describe('loadConfig: the result is frozen', () => {
     assert.deepEqual(config.auth.apiKeys, ['k1', 'k2'])
   })
 })
+
+describe('loadConfig: fraud guard, test numbers and calls (API.md)', () => {
+  test('defaults', () => {
+    const { fraud, calls } = loadConfig({})
+    assert.deepEqual(
+      { ...fraud, safeList: [...fraud.safeList], testNumbers: [...fraud.testNumbers] },
+      { mode: 'enforce', prefixDigits: 4, minSends: 20, minConversion: 0.2, windowSeconds: 3600, graceSeconds: 300, blockSeconds: 900, safeList: [], testNumbers: [] },
+    )
+    assert.deepEqual([...calls.allowedNumberTypes], ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE'])
+    assert.equal(calls.maxConcurrent, 10)
+    assert.equal(calls.fallbackAfterSeconds, 60)
+  })
+
+  test('values, and what is refused', () => {
+    const config = loadConfig({ FRAUD_MIN_CONVERSION: '0.35', FRAUD_SAFE_LIST: '+1201555,+447911123456', TEST_NUMBERS: '+15005550006:123456, +15005550007:ab12cd' })
+    assert.equal(config.fraud.minConversion, 0.35)
+    assert.deepEqual([...config.fraud.safeList], ['+1201555', '+447911123456'])
+    assert.deepEqual(
+      config.fraud.testNumbers.map((t) => [t.number, t.code]),
+      [
+        ['+15005550006', '123456'],
+        ['+15005550007', 'AB12CD'],
+      ],
+    )
+    for (const [name, value] of [
+      ['FRAUD_MIN_CONVERSION', '1.5'],
+      ['FRAUD_MIN_CONVERSION', '20%'],
+      ['FRAUD_GUARD', 'strict'],
+      ['FRAUD_SAFE_LIST', '1201555'],
+      ['TEST_NUMBERS', '+15005550006'],
+      ['TEST_NUMBERS', '+15005550006:12'],
+      ['ALLOWED_CALL_NUMBER_TYPES', 'LANDLINE'],
+      ['MAX_CONCURRENT_CALLS', '0'],
+    ] as const) {
+      assert.deepEqual(namedVariables(configErrorFor({ [name]: value })), [name], `${name}=${value}`)
+    }
+  })
+
+  test('TEST_NUMBERS is secret: its codes are never printed', async () => {
+    const { settings } = await import('../../shared/config/index.js')
+    assert.equal(settings().find((s) => s.env === 'TEST_NUMBERS')?.secret, true)
+  })
+})

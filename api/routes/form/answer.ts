@@ -21,8 +21,8 @@ export interface FormAnswer {
   readonly retryAfterSeconds?: number
 }
 
-export function formError(code: ErrorCode & ('invalid_request' | 'invalid_phone_number' | 'forbidden' | 'country_not_allowed' | 'number_type_not_allowed' | 'rate_limited' | 'queue_saturated'), extra: Partial<FormAnswer> = {}): FormAnswer {
-  const status = ({ invalid_request: 400, invalid_phone_number: 400, forbidden: 403, country_not_allowed: 403, number_type_not_allowed: 403, rate_limited: 429, queue_saturated: 503 } as const)[code]
+export function formError(code: ErrorCode & ('invalid_request' | 'invalid_phone_number' | 'forbidden' | 'country_not_allowed' | 'number_type_not_allowed' | 'fraud_suspected' | 'rate_limited' | 'queue_saturated'), extra: Partial<FormAnswer> = {}): FormAnswer {
+  const status = ({ invalid_request: 400, invalid_phone_number: 400, forbidden: 403, country_not_allowed: 403, number_type_not_allowed: 403, fraud_suspected: 403, rate_limited: 429, queue_saturated: 503 } as const)[code]
   return { status, text: FORM_ERROR_TEXT[code], code, ...extra }
 }
 

@@ -13,7 +13,7 @@ const routes = formRoutes({
   description: 'Texts a code to `number` (or, with `channel=call`, speaks it in a call); while one is pending for that number, the same code is sent again.',
   fields: requestAuthFields,
   success: FORM_SENT,
-  errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'rate_limited', 'unavailable', 'queue_saturated'],
+  errors: ['invalid_request', 'invalid_phone_number', 'forbidden', 'country_not_allowed', 'number_type_not_allowed', 'fraud_suspected', 'rate_limited', 'unavailable', 'queue_saturated'],
 })
 
 function answer(outcome: StartOutcome): FormAnswer {
@@ -30,6 +30,9 @@ function answer(outcome: StartOutcome): FormAnswer {
       return formError('rate_limited', { retryAfterSeconds: outcome.retryAfterSeconds })
     case 'queue_saturated':
       return formError('queue_saturated', { retryAfterSeconds: 30 })
+    case 'fraud_suspected':
+      // The figures are for the operator and the application; an anonymous visitor hears only "Forbidden".
+      return formError('fraud_suspected')
     case 'invalid_locale':
     case 'idempotency_in_progress':
     case 'idempotency_mismatch':

@@ -126,6 +126,8 @@ function startRefusal(outcome: Exclude<StartOutcome, { kind: 'sent' }>): MfaErro
       return new MfaError(429, 'too many codes were requested; try again later', outcome.retryAfterSeconds)
     case 'queue_saturated':
       return new MfaError(503, 'more codes are waiting than can be sent before they expire; try again later', 30)
+    case 'fraud_suspected':
+      return invalidAttribute(`codes to ${outcome.prefix} are paused until ${new Date(outcome.until).toISOString()}: ${outcome.reason}`)
     case 'idempotency_in_progress':
     case 'idempotency_mismatch':
       return new MfaError(500, 'unexpected idempotency outcome')

@@ -38,6 +38,7 @@ const route = createRoute({
         'not_found',
         'country_not_allowed',
         'number_type_not_allowed',
+        'fraud_suspected',
         'idempotency_conflict',
         'idempotency_key_reused',
         'rate_limited',
@@ -90,6 +91,12 @@ export const createVerification: Endpoint = {
           throw new ApiError('number_type_not_allowed', 'This service sends no SMS to landlines.', { type: 'FIXED_LINE' })
         case 'limited':
           throw rateLimited(outcome.reason, outcome.retryAfterSeconds)
+        case 'fraud_suspected':
+          throw new ApiError('fraud_suspected', `Codes to ${outcome.prefix} are paused: the fraud guard saw too few of them used.`, {
+            prefix: outcome.prefix,
+            until: new Date(outcome.until).toISOString(),
+            reason: outcome.reason,
+          })
         case 'queue_saturated':
           throw new ApiError('queue_saturated', 'More codes are waiting to be sent than can be delivered before they expire; try again later.', {}, 30)
         case 'idempotency_in_progress':

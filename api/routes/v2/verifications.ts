@@ -116,6 +116,8 @@ function startError(outcome: Exclude<StartOutcome, { kind: 'sent' }>): TwilioErr
         : new TwilioError(60203, 'Max send attempts reached', outcome.retryAfterSeconds)
     case 'queue_saturated':
       return new TwilioError(20503, 'Service unavailable: more codes are waiting than can be sent before they expire', 30)
+    case 'fraud_suspected':
+      return new TwilioError(60410, `Verification delivery attempt blocked: codes to ${outcome.prefix} are paused until ${new Date(outcome.until).toISOString()} (${outcome.reason})`)
     case 'idempotency_in_progress':
     case 'idempotency_mismatch':
       return new TwilioError(20500)
