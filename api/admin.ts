@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs'
 import { Hono, type Context, type Next } from 'hono'
 import { adminAuth } from '../shared/basic-auth.js'
 import type { Config } from '../shared/config/index.js'
-import type { SendJob } from '../shared/jobs.js'
 import type { ApiMetrics } from '../shared/metrics.js'
 import { ApiError } from './errors.js'
 import type { FraudGuard } from './fraud/guard.js'
@@ -16,8 +15,8 @@ import { renderFraudPage } from './pages/fraud-page.js'
 
 export interface AdminDeps {
   readonly config: Pick<Config, 'admin'>
-  /** the SMS queue and the call queue */
-  readonly queues: readonly Queue<SendJob>[]
+  /** the SMS queue, the call queue and the webhook events */
+  readonly queues: readonly Queue[]
   readonly metrics: ApiMetrics
   readonly fraud: Pick<FraudGuard, 'overview' | 'lift'>
 }

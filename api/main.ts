@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { boot } from '../shared/boot.js'
 import { createDevOutbox } from '../shared/dev-outbox.js'
+import { createEventsQueue } from '../shared/events.js'
 import { createCallQueue, createSendQueue } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
@@ -22,9 +23,11 @@ function main(): void {
   queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
   const callQueue = createCallQueue(redis, keys, config)
   callQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
+  const eventsQueue = createEventsQueue(redis, keys)
+  eventsQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const metrics = createApiMetrics()
-  const services = createServices({ config, redis, keys, secrets, queue, callQueue, logger, metrics, now })
+  const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now })
   const outbox = !config.runtime.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
   const app = createApp({ config, logger, redis, metrics, ...services, ...(outbox === undefined ? {} : { outbox }) })
 
@@ -36,7 +39,7 @@ function main(): void {
   const admin =
     password === undefined
       ? undefined
-      : serve({ fetch: createAdminApp({ config, queues: [queue, callQueue], metrics, password, fraud: services.fraud }).fetch, port: config.admin.port, hostname: config.admin.host }, (info) => {
+      : serve({ fetch: createAdminApp({ config, queues: [queue, callQueue, eventsQueue], metrics, password, fraud: services.fraud }).fetch, port: config.admin.port, hostname: config.admin.host }, (info) => {
           logger.info({ port: info.port, host: config.admin.host }, 'admin listener: /admin/ (overview), /admin/fraud, /admin/queues and /metrics')
         })
   if (admin === undefined) logger.info('admin listener not started: set ADMIN_PASSWORD to enable /admin/queues and /metrics')
@@ -45,7 +48,7 @@ function main(): void {
   handleShutdown(logger, config.runtime.shutdownTimeoutMs, () => [
     { name: 'http server', run: () => closeServer(server) },
     { name: 'admin listener', run: async () => (admin === undefined ? undefined : closeServer(admin)) },
-    { name: 'queues', run: async () => void (await Promise.all([queue.close(), callQueue.close()])) },
+    { name: 'queues', run: async () => void (await Promise.all([queue.close(), callQueue.close(), eventsQueue.close()])) },
     { name: 'redis', run: () => closeRedis(redis) },
   ])
 }

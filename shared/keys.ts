@@ -67,6 +67,8 @@ export interface Keys {
 export const QUEUE_NAME = 'sms'
 /** Calls have a queue of their own: a call holds its job for a minute or more, and must not hold up SMS. */
 export const CALL_QUEUE_NAME = 'call'
+/** Webhook events, apart from sends: a slow receiver must hold up nothing else. */
+export const EVENTS_QUEUE_NAME = 'events'
 
 export function createKeys(prefix: string): Keys {
   return {

@@ -112,6 +112,36 @@ export function createWorkerMetrics() {
       buckets: DELIVERY_BUCKETS,
       registers: [registry],
     }),
+    webhookEvents: new Counter({
+      name: 'sms2fa_webhook_events_total',
+      help: 'Webhook events delivered (a receiver answered 2xx), by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    webhookAttempts: new Counter({
+      name: 'sms2fa_webhook_attempts_total',
+      help: 'Webhook attempts by outcome (delivered, rejected: non-2xx, gone: 410, timeout, unreachable, refused: private address)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookFailures: new Counter({
+      name: 'sms2fa_webhook_failures_total',
+      help: 'Webhook events given up (410, or the retry schedule ran out), by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    webhookLatency: new Histogram({
+      name: 'sms2fa_webhook_latency_seconds',
+      help: 'Time from an event to its delivery to a receiver, retries included',
+      buckets: DELIVERY_BUCKETS,
+      registers: [registry],
+    }),
+    webhookAttemptSeconds: new Histogram({
+      name: 'sms2fa_webhook_attempt_seconds',
+      help: 'Duration of one webhook attempt',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
   }
 }
 

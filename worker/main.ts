@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq'
 import { boot } from '../shared/boot.js'
 import type { Config } from '../shared/config/index.js'
+import { createEventEmitter, createEventsQueue, type EventJob } from '../shared/events.js'
 import { createCallQueue, type SendJob } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
@@ -10,7 +11,9 @@ import { createSecrets } from '../shared/secrets.js'
 import { createServiceStore } from '../shared/service-store.js'
 import type { ServiceRef } from '../shared/services.js'
 import { createVerificationStore, type VerificationStore } from '../shared/store/verification-store.js'
+import { createDeliveryEvents, type DeliveryEvents } from './delivery-events.js'
 import { createFallbacks, type Fallbacks } from './fallbacks.js'
+import { createWebhookProcessor } from './webhooks.js'
 import { createProcessor, type JobOutcome } from './processor.js'
 import { createReceiptRecorder } from './receipts.js'
 import { createConsoleSender } from './senders/console.js'
@@ -23,7 +26,7 @@ import { createWorkerMetrics, type WorkerMetrics } from '../shared/metrics.js'
 import { createWorkerAdminApp } from './admin.js'
 import { instrumentWorker } from './instrument.js'
 import { createProviderGate, type ProviderGate } from './provider-gate.js'
-import { createWorker } from './worker.js'
+import { createEventsWorker, createWorker } from './worker.js'
 
 /** The worker process: one provider client, a BullMQ worker for SMS and one for calls, closed in order on SIGTERM. */
 async function main(): Promise<void> {
@@ -39,9 +42,14 @@ async function main(): Promise<void> {
   const callQueue = createCallQueue(redis, keys, config)
   callQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
   const fallbacks = createFallbacks(callQueue)
+  // Webhook events: the delivery ones are queued here, and the events worker sends them all.
+  const eventsQueue = createEventsQueue(redis, keys)
+  eventsQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
+  const events = createEventEmitter({ queue: eventsQueue, secrets, config, logger, now })
+  const delivered = createDeliveryEvents({ store, events, logger })
 
   // Filled in as boot goes on; a SIGTERM while waiting for the provider still closes what exists.
-  const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome>; callWorker?: Worker<SendJob, JobOutcome> } = {}
+  const running: { sender?: Sender; worker?: Worker<SendJob, JobOutcome>; callWorker?: Worker<SendJob, JobOutcome>; eventsWorker?: Worker<EventJob, string> } = {}
   const metrics = createWorkerMetrics()
   const gate = createProviderGate({ logger, onChange: (up) => metrics.providerConnected.set(up ? 1 : 0) })
   const admin = serve(
@@ -60,26 +68,30 @@ async function main(): Promise<void> {
       name: 'worker',
       run: async () => {
         gate.detach()
-        await Promise.all([running.worker?.close(), running.callWorker?.close()])
+        await Promise.all([running.worker?.close(), running.callWorker?.close(), running.eventsWorker?.close()])
       },
     },
-    { name: 'call queue', run: () => callQueue.close() },
+    { name: 'queues', run: async () => void (await Promise.all([callQueue.close(), eventsQueue.close()])) },
     { name: 'sender', run: async () => running.sender?.close() },
     { name: 'redis', run: () => closeRedis(redis) },
     { name: 'worker listener', run: () => new Promise<void>((resolve) => admin.close(() => resolve())) },
   ])
 
-  const sender = await createSender(config, store, services.builtIn.default, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }), fallbacks)
+  const sender = await createSender(config, store, services.builtIn.default, logger, metrics, gate, createDevOutbox({ redis, keys, secrets }), fallbacks, delivered)
   running.sender = sender
   // 0 while booting (waiting for the provider); the gate keeps it current from here on.
   metrics.providerConnected.set(gate.connected ? 1 : 0)
-  const processorDeps = { config, store, services, sender, logger, now, fallbacks }
+  const processorDeps = { config, store, services, sender, logger, now, fallbacks, delivered }
   running.worker = createWorker({ config, connection: redis, keys, logger, processor: createProcessor(processorDeps, 'sms') })
   running.callWorker = createWorker({ config, connection: redis, keys, logger, channel: 'call', processor: createProcessor(processorDeps, 'call') })
   instrumentWorker(running.worker, metrics, 'sms')
   instrumentWorker(running.callWorker, metrics, 'call')
   gate.attach(running.worker)
   gate.attach(running.callWorker)
+  // Without receivers the events queue stays empty: no worker for it.
+  if (events.active) {
+    running.eventsWorker = createEventsWorker({ config, connection: redis, keys, logger, processor: createWebhookProcessor({ config, secrets, store, events, logger, metrics, now }) })
+  }
   logger.info(
     { provider: sender.name, concurrency: config.worker.concurrency, ratePerSecond: config.worker.ratePerSecond, maxConcurrentCalls: config.calls.maxConcurrent },
     'worker started',
@@ -95,11 +107,12 @@ async function createSender(
   gate: ProviderGate,
   outbox: DevOutbox,
   fallbacks: Fallbacks,
+  delivered: DeliveryEvents,
 ): Promise<Sender> {
   const provider = config.provider
   // The console provider is refused in production by config; its outbox is for the demo page.
   if (provider.kind === 'console') return withDevOutbox(createConsoleSender({ logger }), outbox, logger)
-  const recordReceipt = createReceiptRecorder({ store, defaultService, logger, metrics, fallbacks })
+  const recordReceipt = createReceiptRecorder({ store, defaultService, logger, metrics, fallbacks, delivered })
   try {
     return await createSignalWireSender({
       project: provider.project,

@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   readonly now: () => number
   /** an SMS that ended failed: bring its fallback call forward, if it asked for one */
   readonly fallbacks?: { promote(verificationId: string): Promise<void> }
+  /** a delivery step was recorded: the webhooks' event */
+  readonly delivered?: (id: string, attempt: number, status: string, previous: string) => Promise<void>
 }
 
 export type JobOutcome = 'sent' | 'gone' | 'superseded' | 'already_sent' | 'delivered' | 'skipped' | 'expired' | 'service_gone'
@@ -61,6 +63,11 @@ interface Claimed {
  */
 export function createProcessor(deps: ProcessorDeps, channel: 'sms' | 'call' = 'sms') {
   const { config, store, sender } = deps
+  /** Records a delivery step and, when it was recorded (it moved the delivery forward), tells the webhooks. */
+  async function record(id: string, update: Parameters<VerificationStore['recordDelivery']>[1] & { readonly attempt: number }): Promise<void> {
+    const recorded = await store.recordDelivery(id, update)
+    if (recorded !== undefined) await deps.delivered?.(id, update.attempt, update.status, recorded.previous)
+  }
 
   return async function processSendJob(job: Job<SendJob>, token: string | undefined, control: WorkerControl): Promise<JobOutcome> {
     const parsed = sendJobSchema.safeParse(job.data)
@@ -114,7 +121,7 @@ export function createProcessor(deps: ProcessorDeps, channel: 'sms' | 'call' = '
       const lastTry = failure.kind === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
       if (lastTry) {
         const unreached = channel === 'call' && (CALL_UNREACHED as readonly string[]).includes(failure.code)
-        await store.recordDelivery(data.id, { status: unreached ? 'undelivered' : 'failed', attempt, error: { code: failure.code, message: failure.message } })
+        await record(data.id, { status: unreached ? 'undelivered' : 'failed', attempt, error: { code: failure.code, message: failure.message } })
         if (channel === 'sms') await deps.fallbacks?.promote(data.id).catch((err: unknown) => logger.warn({ err }, 'could not bring the fallback call forward'))
       }
       logger.warn({ outcome: lastTry ? 'failed' : 'retry', kind: failure.kind, errorCode: failure.code, durationMs: elapsed(started) }, 'job failed')
@@ -139,7 +146,7 @@ export function createProcessor(deps: ProcessorDeps, channel: 'sms' | 'call' = '
       { to: c.to, body, reference: sendReference(id, c.attempt), ...(c.stored.sender === undefined ? {} : { from: c.stored.sender }) },
       Math.min(config.worker.sendTimeoutMs, c.remaining),
     )
-    await store.recordDelivery(id, { status: accepted.status, attempt: c.attempt, messageId: accepted.messageId })
+    await record(id, { status: accepted.status, attempt: c.attempt, messageId: accepted.messageId })
     return accepted.messageId
   }
 
@@ -149,10 +156,10 @@ export function createProcessor(deps: ProcessorDeps, channel: 'sms' | 'call' = '
       { to: c.to, text: voice.text, language: voice.language, reference: sendReference(id, c.attempt), ...(c.stored.sender === undefined ? {} : { from: c.stored.sender }) },
       {
         // Answered: recorded with the call's id, so a re-run of this job (its worker killed mid-call) calls no more.
-        answered: async (callId) => void (await store.recordDelivery(id, { status: 'sent', attempt: c.attempt, messageId: callId })),
+        answered: (callId) => record(id, { status: 'sent', attempt: c.attempt, messageId: callId }),
       },
     )
-    await store.recordDelivery(id, { status: 'delivered', attempt: c.attempt, messageId: placed.callId })
+    await record(id, { status: 'delivered', attempt: c.attempt, messageId: placed.callId })
     return placed
   }
 }

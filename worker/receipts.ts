@@ -28,10 +28,26 @@ export function createReceiptRecorder(deps: {
   now?: () => number
   /** an SMS ended undelivered or failed: its fallback call, if it asked for one, goes now */
   fallbacks?: { promote(verificationId: string): Promise<void> }
+  /** a delivery step was recorded: the webhooks' event */
+  delivered?: (id: string, attempt: number | undefined, status: string, previous: string) => Promise<void>
 }) {
   const { store, logger, metrics } = deps
   const now = deps.now ?? Date.now
-  return async function recordReceipt(receipt: DeliveryReceipt): Promise<boolean> {
+  // Receipts of one message are recorded one after another, in the order RELAY sent them: run side by side, a
+  // `delivered` could be written before its `sent`, and the webhooks would never hear `delivery.sent`.
+  const inOrder = new Map<string, Promise<unknown>>()
+  return function recordReceipt(receipt: DeliveryReceipt): Promise<boolean> {
+    const key = receipt.messageId
+    const previous = inOrder.get(key) ?? Promise.resolve()
+    const next = previous.then(() => record(receipt), () => record(receipt))
+    inOrder.set(key, next)
+    void next.finally(() => {
+      if (inOrder.get(key) === next) inOrder.delete(key)
+    }).catch(() => undefined)
+    return next
+  }
+
+  async function record(receipt: DeliveryReceipt): Promise<boolean> {
     metrics?.receipts.inc({ status: receipt.state })
     // queued and initiated say nothing the verification does not already show (`sending` since the worker took
     // it), and `sent` follows with the same message id: no Redis write for them.
@@ -42,7 +58,7 @@ export function createReceiptRecorder(deps: {
         ? { code: receipt.state, message: receipt.reason ?? 'no reason given' }
         : undefined
     const sent = receipt.reference === undefined ? undefined : parseSendReference(receipt.reference)
-    let recorded: { readonly createdAt: number } | undefined
+    let recorded: { readonly createdAt: number; readonly previous: string } | undefined
     let id: string | undefined
     if (sent !== undefined) {
       id = sent.id
@@ -51,6 +67,7 @@ export function createReceiptRecorder(deps: {
       id = await store.latestIdFor(receipt.to, deps.defaultService)
       if (id !== undefined) recorded = await store.recordDelivery(id, { status, messageId: receipt.messageId, strict: true, ...(error && { error }) })
     }
+    if (recorded !== undefined && id !== undefined) await deps.delivered?.(id, sent?.attempt, status, recorded.previous)
     if (recorded !== undefined && error !== undefined && id !== undefined) {
       await deps.fallbacks?.promote(id).catch((err: unknown) => logger.warn({ err }, 'could not bring the fallback call forward'))
     }

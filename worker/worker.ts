@@ -1,11 +1,13 @@
 import { Worker, type Job } from 'bullmq'
 import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config/index.js'
-import { CALL_QUEUE_NAME, QUEUE_NAME, type Keys } from '../shared/keys.js'
+import type { EventJob } from '../shared/events.js'
+import { CALL_QUEUE_NAME, EVENTS_QUEUE_NAME, QUEUE_NAME, type Keys } from '../shared/keys.js'
 import type { SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
 import { sendBackoff } from './backoff.js'
 import type { JobOutcome, WorkerControl } from './processor.js'
+import { webhookBackoff } from './webhooks.js'
 
 export interface WorkerDeps {
   readonly config: Pick<Config, 'worker' | 'calls'>
@@ -49,3 +51,34 @@ export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
   })
   return worker
 }
+
+/**
+ * The worker of the webhook events queue (shared/events.ts): receivers are slow or down at times, so it has its own
+ * jobs, concurrency and retry schedule (WEBHOOK_RETRY_SCHEDULE), apart from the sends.
+ */
+export function createEventsWorker(deps: {
+  readonly config: Pick<Config, 'worker' | 'webhooks'>
+  readonly connection: RedisClient
+  readonly keys: Keys
+  readonly processor: (job: Job<EventJob>, token: string | undefined) => Promise<string>
+  readonly logger: Logger
+}): Worker<EventJob, string> {
+  const worker = new Worker<EventJob, string>(EVENTS_QUEUE_NAME, (job, token) => deps.processor(job, token), {
+    connection: deps.connection,
+    prefix: deps.keys.queuePrefix,
+    concurrency: EVENTS_CONCURRENCY,
+    lockDuration: deps.config.worker.lockMs,
+    stalledInterval: Math.max(1_000, Math.floor(deps.config.worker.lockMs / 2)),
+    settings: { backoffStrategy: webhookBackoff(deps.config.webhooks.retrySchedule) },
+  })
+  worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'events worker error'))
+  worker.on('failed', (job, err) => {
+    if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      deps.logger.warn({ jobId: job.id, attempts: job.attemptsMade, lastAnswer: err.message.slice(0, 200) }, 'webhook event given up')
+    }
+  })
+  return worker
+}
+
+/** Webhook requests in flight per worker process: each waits on a receiver, at most WEBHOOK_TIMEOUT_MS. */
+const EVENTS_CONCURRENCY = 20

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq'
 import type { Config } from '../../shared/config/index.js'
+import { createEventEmitter, type EventJob } from '../../shared/events.js'
 import type { SendJob } from '../../shared/jobs.js'
 import type { Keys } from '../../shared/keys.js'
 import type { Logger } from '../../shared/logger.js'
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   readonly secrets: Secrets
   readonly queue: Queue<SendJob>
   readonly callQueue: Queue<SendJob>
+  /** webhook events (shared/events.ts) */
+  readonly eventsQueue: Queue<EventJob>
   readonly logger: Logger
   readonly metrics: ApiMetrics
   readonly now: () => number
@@ -29,7 +32,7 @@ export interface ServiceDeps {
 
 /** The API's services, wired the same way by main.ts and by the tests. */
 export function createServices(deps: ServiceDeps): { store: VerificationStore; verifications: VerificationService; serviceStore: ServiceStore; rateLimits: RateLimitStore; fraud: FraudGuard } {
-  const { config, redis, keys, secrets, queue, callQueue, logger, metrics, now } = deps
+  const { config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now } = deps
   const store = createVerificationStore({ redis, keys, secrets, config, now })
   const fraud = createFraudGuard({ redis, keys, secrets, config, logger, metrics, now })
   const verifications = createVerificationService({
@@ -44,6 +47,7 @@ export function createServices(deps: ServiceDeps): { store: VerificationStore; v
     metrics,
     now,
     fraud,
+    events: createEventEmitter({ queue: eventsQueue, secrets, config, logger, now }),
   })
   return { store, verifications, serviceStore: createServiceStore({ redis, keys, config, now }), rateLimits: createRateLimitStore({ redis, keys, now }), fraud }
 }

@@ -14,6 +14,7 @@ import type { ApproveResult, CancelResult, CheckResult, LimitReason, StartResult
 import { withTimeout } from '../../shared/timeout.js'
 import type { Channel, Verification } from '../../shared/verification.js'
 import { UnavailableError } from '../errors.js'
+import type { EventEmitter, EventType } from '../../shared/events.js'
 import type { FraudDecision, FraudGuard, FraudRefusal } from '../fraud/guard.js'
 import type { IdempotencyStore } from '../idempotency.js'
 import type { BucketLimit, Reservation, SharedLimitReason, SharedLimits } from '../limits/shared-limits.js'
@@ -33,6 +34,8 @@ export interface VerificationServiceDeps {
   readonly now: () => number
   /** the SMS-pumping guard; none: nothing is judged */
   readonly fraud?: FraudGuard
+  /** webhook events (WEBHOOK_URLS); none: no events */
+  readonly events?: EventEmitter
 }
 
 export type StartOutcome =
@@ -122,6 +125,7 @@ export interface VerificationService {
 export function createVerificationService(deps: VerificationServiceDeps): VerificationService {
   const { config, store, queue, callQueue, logger, limits, idempotency, saturation, metrics } = deps
   const fraud = deps.fraud?.active === true ? deps.fraud : undefined
+  const events = deps.events
   const testCodes = new Map(config.fraud.testNumbers.map((t) => [t.number, t.code]))
 
   /**
@@ -245,6 +249,9 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
       { requestId, verificationId: verification.id, service: verification.service, to: maskPhone(phone.e164), attempt: verification.sendAttempts, channel: verification.channel },
       result.kind === 'created' ? 'verification created' : 'verification sent again',
     )
+    if (result.kind === 'created' && events?.active === true) {
+      await events.created(verification).catch((err: unknown) => logger.error({ requestId, verificationId: verification.id, err }, 'could not queue the created event'))
+    }
     return { kind: 'sent', created: result.kind === 'created', verification, stored: result.stored, country: result.country }
   }
 
@@ -327,8 +334,8 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
           : normalizeCode(input.code, { alphabet: 'alphanumeric' })
       if (code === undefined) return { kind: 'malformed_code' }
       const result = await infra(store.check({ target, code, service: input.service, ...(input.owner === undefined ? {} : { owner: input.owner }) }))
-      if (result.kind === 'approved') await judged(result, true)
-      if (result.kind === 'wrong' && result.verification.status === 'max_attempts_reached') await judged(result, false)
+      if (result.kind === 'approved') await ended(result, true, 'verification.approved')
+      if (result.kind === 'wrong' && result.verification.status === 'max_attempts_reached') await ended(result, false, 'verification.max_attempts_reached')
       return result.kind === 'malformed' ? { kind: 'malformed_code' } : result
     },
 
@@ -347,25 +354,30 @@ export function createVerificationService(deps: VerificationServiceDeps): Verifi
     async cancel(id: string): Promise<CancelResult> {
       if (!isVerificationId(id)) return { kind: 'not_found' }
       const result = await infra(store.cancel(id))
-      if (result.kind === 'canceled') await judged(result, false)
+      if (result.kind === 'canceled') await ended(result, false, 'verification.canceled')
       return result
     },
 
     async approve(id: string): Promise<ApproveResult> {
       if (!isVerificationId(id)) return { kind: 'not_found' }
       const result = await infra(store.approve(id))
-      if (result.kind === 'approved') await judged(result, true)
+      if (result.kind === 'approved') await ended(result, true, 'verification.approved')
       return result
     },
   }
 
-  /** Tells the fraud guard how a verification ended (not for test numbers: nothing of theirs is counted). */
-  async function judged(decided: { readonly verification: Verification; readonly country: string }, approved: boolean): Promise<void> {
-    if (fraud === undefined || testCodes.has(decided.verification.to)) return
-    await fraud.ended(decided.verification.to, decided.country, Date.parse(decided.verification.createdAt), approved).catch((err: unknown) => {
-      // The answer stands; the guard misses one outcome.
-      logger.warn({ err, verificationId: decided.verification.id }, 'could not record the outcome for the fraud guard')
-    })
+  /**
+   * A verification ended: the fraud guard hears how (not for test numbers: nothing of theirs is counted), and the
+   * application's webhooks get the event. Neither changes the answer; a failure is logged.
+   */
+  async function ended(decided: { readonly verification: Verification; readonly country: string }, approved: boolean, type: EventType): Promise<void> {
+    const v = decided.verification
+    await Promise.all([
+      fraud === undefined || testCodes.has(v.to)
+        ? undefined
+        : fraud.ended(v.to, decided.country, Date.parse(v.createdAt), approved).catch((err: unknown) => logger.warn({ err, verificationId: v.id }, 'could not record the outcome for the fraud guard')),
+      events?.active === true ? events.emit(type, v, `${v.id}.${type.slice('verification.'.length)}`).catch((err: unknown) => logger.error({ err, verificationId: v.id }, 'could not queue the event')) : undefined,
+    ])
   }
   return instrument(service, metrics)
 }

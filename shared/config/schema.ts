@@ -230,6 +230,61 @@ const fraud = z.object({
   ),
 })
 
+const webhooks = z.object({
+  urls: setting(
+    'WEBHOOK_URLS',
+    list().refine((l) => l.every((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u)), 'comma-separated http(s):// URLs'),
+    'comma list of https:// endpoints every event is POSTed to (http:// only with WEBHOOK_ALLOW_PRIVATE); none: no events are sent',
+  ),
+  secret: setting(
+    'WEBHOOK_SECRET',
+    optionalText().refine((v) => v === undefined || webhookSecretBytes(v) !== undefined, 'whsec_ followed by the base64 of 24 to 64 random bytes'),
+    'the Standard Webhooks signing key: whsec_ + base64 of 24–64 random bytes; required with WEBHOOK_URLS',
+    { secret: true },
+  ),
+  retrySchedule: setting(
+    'WEBHOOK_RETRY_SCHEDULE',
+    list()
+      .refine((l) => l.every((d) => /^\d{1,6}$/.test(d)), 'comma-separated whole seconds, e.g. 5,300,1800')
+      .transform((l) => (l.length === 0 ? [5, 300, 1800, 7200, 18000, 36000, 36000] : l.map(Number))),
+    'seconds before each retry of an event a receiver did not take (a non-2xx answer or none in time); 410 stops them',
+    { shownDefault: '5,300,1800,7200,18000,36000,36000' },
+  ),
+  timeoutMs: setting('WEBHOOK_TIMEOUT_MS', int(5_000, 100, 60_000), 'time limit of one webhook attempt (ms)'),
+  allowPrivate: setting('WEBHOOK_ALLOW_PRIVATE', bool(false), 'allow endpoints on loopback and private addresses (otherwise refused at boot and when resolved)'),
+})
+
+/**
+ * A host that names this machine or a private network: loopback, RFC 1918, link-local, CGNAT, unique-local IPv6,
+ * `localhost`. Names are resolved when an event is sent (webhooks/address-guard.ts); here only literals are known.
+ */
+export function isPrivateHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  if (h === 'localhost' || h.endsWith('.localhost')) return true
+  return isPrivateAddress(h)
+}
+
+/** Whether an IP address (v4 or v6, as text) is loopback, private, link-local, CGNAT, unspecified or unique-local. */
+export function isPrivateAddress(address: string): boolean {
+  const a = address.toLowerCase()
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a)
+  if (v4 !== null) {
+    const [x = 0, y = 0] = [Number(v4[1]), Number(v4[2])]
+    return x === 0 || x === 10 || x === 127 || (x === 100 && y >= 64 && y <= 127) || (x === 169 && y === 254) || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168)
+  }
+  if (!a.includes(':')) return false
+  return a === '::' || a === '::1' || /^f[cd][0-9a-f]{2}:/.test(a) || /^fe[89ab][0-9a-f]:/.test(a)
+}
+
+/** The key bytes of a `whsec_…` secret, or undefined when it is not one. */
+export function webhookSecretBytes(secret: string): Buffer | undefined {
+  if (!secret.startsWith('whsec_')) return undefined
+  const b64 = secret.slice('whsec_'.length)
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined
+  const bytes = Buffer.from(b64, 'base64')
+  return bytes.length >= 24 && bytes.length <= 64 ? bytes : undefined
+}
+
 const calls = z.object({
   allowedNumberTypes: setting(
     'ALLOWED_CALL_NUMBER_TYPES',
@@ -305,7 +360,7 @@ const admin = z.object({
 })
 
 /** The sections, in the order example.env and the README show them. */
-export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, fraud, phone, calls, worker, admin }
+export const sections = { runtime, http, redis, secret, auth, compat, provider, service, codes, sms, limits, fraud, phone, calls, webhooks, worker, admin }
 
 /** Section titles for example.env and the README. */
 export const SECTION_TITLES: Record<keyof typeof sections, string> = {
@@ -323,6 +378,7 @@ export const SECTION_TITLES: Record<keyof typeof sections, string> = {
   fraud: 'Fraud guard (SMS pumping) and test numbers',
   phone: 'Phone numbers',
   calls: 'Voice calls',
+  webhooks: 'Signed webhooks',
   worker: 'Worker',
   admin: 'Operators',
 }
@@ -379,6 +435,17 @@ export function crossFieldIssues(value: (name: string) => string | undefined): s
   if (providerKind === 'signalwire') {
     for (const name of ['SIGNALWIRE_PROJECT', 'SIGNALWIRE_TOKEN', 'SIGNALWIRE_NUMBER']) {
       if (value(name) === undefined) issues.push(`${name}: required with SMS_PROVIDER=signalwire`)
+    }
+  }
+  const webhookUrls = (value('WEBHOOK_URLS') ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0)
+  if (webhookUrls.length > 0) {
+    if (value('WEBHOOK_SECRET') === undefined) issues.push('WEBHOOK_SECRET: required with WEBHOOK_URLS (whsec_ + base64 of 24–64 random bytes)')
+    const allowPrivate = ['true', '1', 'yes'].includes((value('WEBHOOK_ALLOW_PRIVATE') ?? '').toLowerCase())
+    for (const url of webhookUrls) {
+      if (!URL.canParse(url)) continue
+      const parsed = new URL(url)
+      if (parsed.protocol === 'http:' && !allowPrivate) issues.push(`WEBHOOK_URLS: ${parsed.origin} is http://; use https:// (http:// only with WEBHOOK_ALLOW_PRIVATE)`)
+      if (!allowPrivate && isPrivateHost(parsed.hostname)) issues.push(`WEBHOOK_URLS: ${parsed.hostname} is a loopback or private address (allowed only with WEBHOOK_ALLOW_PRIVATE)`)
     }
   }
   if (value('REDIS_CLUSTER_NODES') !== undefined && value('REDIS_SENTINELS') !== undefined) {

@@ -8,7 +8,7 @@ import { redactProviderText, type ParsedPhone } from '../phone.js'
 import type { RedisClient } from '../redis.js'
 import { UnsealError, type Secrets } from '../secrets.js'
 import { builtInServiceId, type ServiceRef, type ServiceSettings } from '../services.js'
-import { isVerificationStatus, type Channel, type DeliveryStatus, type Verification, type VerificationStatus } from '../verification.js'
+import { isDeliveryStatus, isVerificationStatus, type Channel, type DeliveryStatus, type Verification, type VerificationStatus } from '../verification.js'
 import { numberScope } from './number-scope.js'
 import { channelLetter, decodeRecord, encodeNewRecord, fieldsOf, openContents, sealContents, type RecordFields, type StoredVerification } from './verification-record.js'
 
@@ -318,7 +318,8 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     },
 
     /** Records a delivery step on the verification; when recorded, returns when the verification was created. */
-    async recordDelivery(id: string, update: DeliveryUpdate): Promise<{ readonly createdAt: number } | undefined> {
+    /** Records a delivery step; undefined when it was ignored (an older attempt, another message, not forwards). */
+    async recordDelivery(id: string, update: DeliveryUpdate): Promise<{ readonly createdAt: number; readonly previous: DeliveryStatus } | undefined> {
       const recorded = await scripts.delivery.run(
         redis,
         [keys.verification(id)],
@@ -332,7 +333,9 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
           update.strict === true ? '1' : '0',
         ],
       )
-      return typeof recorded === 'number' && recorded > 0 ? { createdAt: recorded } : undefined
+      if (!Array.isArray(recorded)) return undefined
+      const previous = String(recorded[1])
+      return { createdAt: Number(recorded[0]), previous: isDeliveryStatus(previous) ? previous : 'queued' }
     },
   }
 }

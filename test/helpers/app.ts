@@ -4,6 +4,7 @@ import type { RedisClient } from '../../shared/redis.js'
 import { createApp } from '../../api/app.js'
 import { createServices } from '../../api/services/create-services.js'
 import { loadConfig, type Config } from '../../shared/config/index.js'
+import { createEventsQueue, type EventJob } from '../../shared/events.js'
 import { createCallQueue, createSendQueue, type SendJob } from '../../shared/jobs.js'
 import { createKeys, type Keys } from '../../shared/keys.js'
 import { createLogger } from '../../shared/logger.js'
@@ -57,6 +58,7 @@ export interface TestApp {
   readonly redis: RedisClient
   readonly queue: Queue<SendJob>
   readonly callQueue: Queue<SendJob>
+  readonly eventsQueue: Queue<EventJob>
   readonly store: VerificationStore
   readonly secrets: Secrets
   readonly metrics: ApiMetrics
@@ -86,8 +88,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const queue = createSendQueue(redis, keys, config)
   const callQueue = createCallQueue(redis, keys, config)
+  const eventsQueue = createEventsQueue(redis, keys)
   const metrics = createApiMetrics()
-  const services = createServices({ config, redis, keys, secrets, queue, callQueue, logger, metrics, now: clock.now })
+  const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now: clock.now })
   const { store, serviceStore, fraud } = services
   const app = createApp({ config, logger, redis, metrics, ...services })
 
@@ -99,6 +102,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     redis,
     queue,
     callQueue,
+    eventsQueue,
     store,
     secrets,
     metrics,
@@ -122,7 +126,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
       return res
     },
     async close() {
-      await Promise.all([queue.close(), callQueue.close()])
+      await Promise.all([queue.close(), callQueue.close(), eventsQueue.close()])
       try {
         // Every code and number this app stored must be absent from Redis in plain text (jobs included).
         const secretsStored: string[] = []

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest'
 import { createApp } from '../../api/app.js'
 import type { VerificationService } from '../../api/services/verifications.js'
 import { createServices } from '../../api/services/create-services.js'
+import { createEventsQueue } from '../../shared/events.js'
 import { createSendQueue } from '../../shared/jobs.js'
 import { createKeys } from '../../shared/keys.js'
 import { createApiMetrics } from '../../shared/metrics.js'
@@ -81,7 +82,7 @@ describe('what the status says: 503 is an outage, 500 a bug', () => {
     const logs: Array<Record<string, unknown>> = []
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }))
     const metrics = createApiMetrics()
-    const services = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, callQueue: queue, logger, metrics, now: Date.now })
+    const services = createServices({ config, redis, keys, secrets: createSecrets(config.secret.key), queue, callQueue: queue, eventsQueue: createEventsQueue(redis, keys), logger, metrics, now: Date.now })
     const app = createApp({ config, logger, redis, metrics, ...services })
     try {
       const res = await app.request(`/v1/verifications/${id}`, { headers: { Authorization: `Bearer ${TEST_API_KEY}` } })

@@ -11,7 +11,8 @@
   ARGV[3] provider message id ('' = none)     ARGV[7] '1': the stored message id must already be this one
   ARGV[4] delivery status
 
-  Reply: the verification's creation time (ms) when recorded, for delivery-time metrics; 0 when ignored
+  Reply: when recorded, { the verification's creation time (ms), for delivery-time metrics; the delivery status it
+  had before }; 0 when ignored
 ]]
 local key = KEYS[1]
 local now, attempt, messageId, status = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
@@ -32,4 +33,4 @@ end
 if deliveryRank(status) <= deliveryRank(v[2]) and status ~= v[2] then return 0 end
 redis.call('HSET', key, 'ds', status, 'du', now)
 if errorCode ~= '' then redis.call('HSET', key, 'dc', errorCode, 'de', errorMessage) end
-return tonumber(v[4]) or 1
+return { tonumber(v[4]) or 1, v[2] or 'queued' }
