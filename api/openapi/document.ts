@@ -1,4 +1,6 @@
-import { OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
+import { EVENT_TYPES } from '../../shared/events.js'
+import { verificationSchema } from '../schemas.js'
 import { IDEMPOTENCY_TTL_MS } from '../idempotency.js'
 import { endpointsFor } from '../routes/index.js'
 
@@ -48,6 +50,25 @@ export function buildOpenApiDocument(options: { publicRoutes: boolean }): OpenAp
   })
 
   for (const endpoint of endpointsFor(options)) for (const route of endpoint.routes) registry.registerPath(route)
+
+  // What the service POSTs to WEBHOOK_URLS (README "Webhooks"): one entry per event type.
+  const eventBody = z
+    .object({ type: z.enum(EVENT_TYPES), timestamp: z.string().openapi({ example: '2026-12-01T10:00:03.000Z' }), data: verificationSchema })
+    .openapi('WebhookEvent')
+  const signed = z.object({
+    'webhook-id': z.string().openapi({ description: 'the event’s id, the same on every retry', example: 'evt_ver_4ihbhlb6xrbmjbcianxe5weifa.approved' }),
+    'webhook-timestamp': z.string().openapi({ description: 'seconds since the epoch', example: '1796122803' }),
+    'webhook-signature': z.string().openapi({ description: 'v1, then the base64 HMAC-SHA256 of "id.timestamp.body" with WEBHOOK_SECRET' }),
+  })
+  for (const type of EVENT_TYPES) {
+    registry.registerWebhook({
+      method: 'post',
+      path: type,
+      summary: `${type}, signed by the Standard Webhooks scheme`,
+      request: { headers: signed, body: { content: { 'application/json': { schema: eventBody } } } },
+      responses: { 200: { description: 'any 2xx: taken; 410: no more attempts for this event; anything else or no answer in time: retried on WEBHOOK_RETRY_SCHEDULE' } },
+    })
+  }
 
   return generator.getOpenAPI31Document({
     openapi: '3.1.0',

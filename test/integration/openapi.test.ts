@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { buildOpenApiDocument } from '../../api/openapi/document.js'
+import { EVENT_TYPES } from '../../shared/events.js'
 import { docsRoutes } from '../../api/routes/docs.js'
 import { checkResultSchema, errorSchema, verificationSchema } from '../../api/schemas.js'
 import { assertNoProblems, launchBrowser, watchPage } from '../browser/browser.js'
@@ -173,6 +174,14 @@ describe('the OpenAPI document', () => {
     }
     assert.ok(operation(doc, 'get', '/validate-auth').parameters?.some((p) => p.name === 'auth_code'))
     assert.ok(operation(doc, 'get', '/request-auth').responses['429']?.headers?.['Retry-After'])
+  })
+
+  test('documents every webhook event the service sends, signed, with the Verification as its data', () => {
+    const doc = JSON.parse(JSON.stringify(buildOpenApiDocument({ publicRoutes: true }))) as { webhooks?: Record<string, { post?: { parameters?: Array<{ name: string }> } }> }
+    assert.deepEqual(Object.keys(doc.webhooks ?? {}).sort(), [...EVENT_TYPES].sort())
+    for (const [type, hook] of Object.entries(doc.webhooks ?? {})) {
+      assert.deepEqual((hook.post?.parameters ?? []).map((p) => p.name).sort(), ['webhook-id', 'webhook-signature', 'webhook-timestamp'], type)
+    }
   })
 
   test('the request body of POST /v1/verifications requires `to`, from the schema that validates it', () => {
