@@ -33,7 +33,7 @@ export interface HttpRow {
   readonly p99: number
   /** requests/s divided by the baseline's (p99 rows: p99 divided by the reference p99) */
   readonly ratio?: number
-  readonly ratioOf?: 'rps vs baseline' | 'p99 vs healthy relay'
+  readonly ratioOf?: string
   readonly requests: number
   /** CPU time of the server process per request, ms (steadier than req/s on a shared machine) */
   readonly cpuMsPerRequest?: number

@@ -13,6 +13,12 @@ export type LoadKind =
   | 'v1-check-right'
   /** POST /v1/verifications/check with a wrong code for each prepared verification */
   | 'v1-check-wrong'
+  /** POST /v2/Services/{VA}/Verifications, form body, Basic auth (`basic`, `service`), distinct numbers */
+  | 'v2-create'
+  /** POST /v2/Services/{VA}/VerificationCheck with a wrong code, each prepared number once */
+  | 'v2-check-wrong'
+  /** POST /api/relay/rest/mfa/sms, JSON, Basic auth (`basic`), distinct numbers */
+  | 'mfa-create'
 
 export interface LoadSpec {
   readonly kind: LoadKind
@@ -31,6 +37,10 @@ export interface LoadSpec {
   readonly pairsFile?: string
   /** v1-create: return [to, createdAt ms] of every 201 answer */
   readonly collectCreated?: boolean
+  /** /v2 and MFA runs: the Authorization header */
+  readonly basic?: string
+  /** /v2 runs: the service sid */
+  readonly service?: string
 }
 
 export interface LoadResult {
@@ -56,7 +66,7 @@ export interface LoadResult {
 
 /** The status every request of a kind should get; anything else is reported. */
 export function expectedStatus(kind: LoadKind): number {
-  if (kind === 'v1-create') return 201
+  if (kind === 'v1-create' || kind === 'v2-create') return 201
   if (kind === 'v1-create-unauthorized') return 401
   if (kind === 'v1-create-invalid') return 400
   return 200

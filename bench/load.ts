@@ -83,6 +83,35 @@ function requestKind(spec: LoadSpec, tally: Tally): RequestKind {
         headers: json,
         body: () => JSON.stringify({ to: numberAt(start + tally.used++).slice(0, -1), channel: 'sms' }),
       }
+    case 'v2-create':
+      return {
+        method: 'POST',
+        path: `/v2/Services/${spec.service ?? ''}/Verifications`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: spec.basic ?? '' },
+        body: () => `To=${encodeURIComponent(numberAt(start + tally.used++))}&Channel=sms`,
+      }
+    case 'v2-check-wrong': {
+      const pairs = readPairs(spec.pairsFile)
+      return {
+        method: 'POST',
+        path: `/v2/Services/${spec.service ?? ''}/VerificationCheck`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: spec.basic ?? '' },
+        body: () => {
+          const [to, code] = pairs[tally.used++ % pairs.length] ?? ['', '']
+          return `To=${encodeURIComponent(to)}&Code=${wrongCode(code)}`
+        },
+        onResponse: (status: number, body: string) => {
+          if (status === 200 && !body.includes('"valid":false')) tally.unexpectedBodies++
+        },
+      }
+    }
+    case 'mfa-create':
+      return {
+        method: 'POST',
+        path: '/api/relay/rest/mfa/sms',
+        headers: { 'content-type': 'application/json', authorization: spec.basic ?? '' },
+        body: () => JSON.stringify({ to: numberAt(start + tally.used++) }),
+      }
     case 'v1-check-right':
     case 'v1-check-wrong': {
       const pairs = readPairs(spec.pairsFile)

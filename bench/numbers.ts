@@ -8,7 +8,7 @@ const AREA_CODES = [
   '650', '408', '510', '312', '773', '617', '202', '305', '404', '512', '713', '214', '206', '303', '702',
 ] as const
 
-const RELAY_SCENARIO_LINES = new Set(['0001', '0002', '0400', '0500', '0600', '0999'])
+const RELAY_SCENARIO_LINES = new Set(['0001', '0002', '0400', '0429', '0500', '0600', '0777', '0999'])
 const USABLE_LINES: readonly string[] = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0')).filter(
   (line) => !RELAY_SCENARIO_LINES.has(line),
 )

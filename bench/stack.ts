@@ -16,8 +16,8 @@ export interface Stack {
   readonly env: Readonly<Record<string, string>>
   startWorker(extraEnv?: Record<string, string>, nodeFlags?: readonly string[]): Promise<BenchProcess>
   stopWorker(): Promise<void>
-  /** starts another API process (e.g. with --cpu-prof) on a port of its own; the caller stops it */
-  startExtraApi(nodeFlags: readonly string[]): Promise<{ process: BenchProcess; url: string }>
+  /** starts another API process (e.g. with --cpu-prof, or other settings) on a port of its own; the caller stops it */
+  startExtraApi(nodeFlags: readonly string[], extraEnv?: Record<string, string>): Promise<{ process: BenchProcess; url: string }>
   killRelay(): Promise<void>
   /** starts the relay again on its port; `receipts: false` runs it with --no-receipts */
   startRelay(options?: { receipts?: boolean }): Promise<void>
@@ -36,6 +36,10 @@ export interface StackOptions {
 }
 
 export const SENDER = '+12015550100'
+export const BENCH_ACCOUNT = `AC${'be'.repeat(16)}`
+export const BENCH_TOKEN = 'bench-compat-token-0123456789'
+/** The Authorization header of the bench's /v2 and MFA runs. */
+export const benchBasic = (user: string): string => `Basic ${Buffer.from(`${user}:${BENCH_TOKEN}`).toString('base64')}`
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { processes, root, queue } = options
@@ -60,6 +64,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     GLOBAL_SENDS_PER_HOUR: '0',
     MAX_FAILED_CHECKS_PER_DAY: '0',
     MAX_CHECK_ATTEMPTS: '100',
+    // The fraud guard counts every send, as in production, but never judges a prefix (the bench uses a few).
+    FRAUD_MIN_SENDS: '1000000',
+    TWILIO_COMPAT_CREDENTIALS: `${BENCH_ACCOUNT}:${BENCH_TOKEN}`,
+    SIGNALWIRE_MFA_CREDENTIALS: `bench-project:${BENCH_TOKEN}`,
     // No admin listener (no password); the worker's admin port is the OS's choice so runs never collide.
     WORKER_ADMIN_PORT: '0',
   }
@@ -72,9 +80,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await relay.waitForLine((l) => l.startsWith('{'), 20_000)
   }
 
-  async function startApi(nodeFlags: readonly string[]): Promise<{ process: BenchProcess; url: string }> {
+  async function startApi(nodeFlags: readonly string[], extraEnv: Record<string, string> = {}): Promise<{ process: BenchProcess; url: string }> {
     const port = await freePort()
-    const api = processes.start('api', [...nodeFlags, 'dist/api/main.js'], { ...env, PORT: String(port) }, root)
+    const api = processes.start('api', [...nodeFlags, 'dist/api/main.js'], { ...env, ...extraEnv, PORT: String(port) }, root)
     const url = `http://127.0.0.1:${port}`
     await waitForHttp(`${url}/readyz`, 20_000, api)
     return { process: api, url }

@@ -25,7 +25,7 @@ export async function measure(
     ...spec,
   })
   const cpuMs = cpuMilliseconds(serverPid) - cpuBefore
-  if (storesNumbers && (spec.kind === 'v1-create' || spec.kind === 'form-request')) ctx.numbers.advance(result.numbersUsed)
+  if (storesNumbers && ['v1-create', 'form-request', 'v2-create', 'mfa-create'].includes(spec.kind)) ctx.numbers.advance(result.numbersUsed)
   const row: HttpRow = {
     name,
     rps: round(result.rps, 0),
@@ -51,8 +51,8 @@ export function unexpected(kind: LoadKind, result: LoadResult): string | undefin
   return parts.length === 0 ? undefined : `unexpected: ${parts.join(', ')}`
 }
 
-export async function warmUp(ctx: BenchContext, url: string, kind: LoadKind, storesNumbers = true): Promise<void> {
-  await measure(ctx, `warm-up ${kind}`, { kind, url, duration: WARMUP_SECONDS }, undefined, storesNumbers)
+export async function warmUp(ctx: BenchContext, url: string, kind: LoadKind, storesNumbers = true, extra: Pick<LoadSpec, 'basic' | 'service' | 'pairsFile'> = {}): Promise<void> {
+  await measure(ctx, `warm-up ${kind}`, { kind, url, duration: WARMUP_SECONDS, ...extra }, undefined, storesNumbers)
 }
 
 /** Hello-world Hono, same form parsing: the denominator of every ratio. */

@@ -4,7 +4,9 @@ import { memoryByKind, usedMemory } from '../redis-tools.js'
 import { round } from '../stats.js'
 import { createPending, harvestCodes, waitDelivered } from './common.js'
 
-const TARGET_BYTES = 350
+/** The issue's targets: Redis memory per verification, delivered and pending (jobs queued). */
+const TARGET_BYTES = 500
+const PENDING_TARGET_BYTES = 1_000
 
 /**
  * Redis memory per verification: `used_memory` before, with `count` verifications pending and their jobs queued
@@ -47,6 +49,9 @@ export async function memory(ctx: BenchContext, count: number, where: string): P
         name: `Redis memory per verification, ${count} pending, jobs queued (${where})`,
         value: round(perPending, 0),
         unit: 'B',
+        target: `≤ ${PENDING_TARGET_BYTES} B`,
+        met: perPending <= PENDING_TARGET_BYTES,
+        ...(perPending <= PENDING_TARGET_BYTES ? {} : { miss: `${round(perPending - PENDING_TARGET_BYTES, 0)} B over` }),
         note: `MEMORY USAGE of the run's keys: ${round(perPendingKeys, 0)} B (${breakdown(pendingKeys)})`,
       },
       {
