@@ -53,73 +53,86 @@ if block[1] then
   lifted = block[1]
 end
 
--- Judge the prefix on its window, dropping buckets that left it.
-local sends, judged, approved = 0, 0, 0
-local stale = {}
-local fields = redis.call('HGETALL', KEYS[1])
-for i = 1, #fields, 2 do
-  local field, count = fields[i], tonumber(fields[i + 1])
-  local bucket, kind = string.match(field, '^(%d+):(%a)$')
-  if bucket then
-    bucket = tonumber(bucket)
-    if bucket < oldest then
-      stale[#stale + 1] = field
-    elseif kind == 's' then
-      sends = sends + count
-      if bucket < judgedBefore then judged = judged + count end
-    else
-      if kind == 'a' then approved = approved + count end
-      -- An ended code is judged at once; in an older bucket it already was, as a send.
-      if bucket >= judgedBefore then judged = judged + count end
-    end
-  end
-end
-if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
-
-if sends >= minSends and judged > 0 and approved < minConversion * judged then
-  local strikes = redis.call('INCR', KEYS[8])
-  local duration = math.min(firstBlockMs * 2 ^ (strikes - 1), maxBlockMs)
-  local untilMs = now + duration
-  redis.call('PEXPIRE', KEYS[8], duration + strikeMemoryMs)
-  local reason = string.format('%d of %d codes sent to %s in the last %s %s used', approved, judged, prefix, windowWords, approved == 1 and 'was' or 'were')
-  redis.call('HSET', KEYS[6], 'until', untilMs, 'reason', reason, 'sends', sends, 'approved', approved, 'judged', judged, 'strikes', strikes, 'at', now)
-  -- Kept a day past its end at most, if no send comes to remove it.
-  redis.call('PEXPIREAT', KEYS[6], untilMs + 86400000)
-  redis.call('ZADD', KEYS[7], untilMs, prefix)
-  -- Judged afresh after the block: only what is sent from now on counts.
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'from', now)
-  redis.call('PEXPIRE', KEYS[1], windowMs + graceMs + duration)
-  return { 'blocked', untilMs, reason, sends, approved, judged, strikes, alwaysPasses() and '1' or '0' }
-end
-
--- The send is counted: for the prefix, the country and the timeline, in this bucket.
 local bucket = math.floor(now / bucketMs)
 local field = bucket .. ':s'
-for k = 1, 3 do
-  redis.call('HINCRBY', KEYS[k], field, 1)
-  redis.call('PEXPIRE', KEYS[k], windowMs + graceMs)
-end
--- The country's window and the timeline are never judged here: drop their old buckets once they hold more than a
--- window's worth (HLEN is O(1); the sweep runs about once per bucket).
-for k = 2, 3 do
-  if redis.call('HLEN', KEYS[k]) > 186 then
-    local old = {}
-    local names = redis.call('HKEYS', KEYS[k])
-    for i = 1, #names do
-      local b = tonumber(string.match(names[i], '^(%d+):'))
-      if b and b < oldest then old[#old + 1] = names[i] end
+
+-- The prefix is judged at its first send in each bucket (a 60th of the window): often enough to stop a flood within
+-- a bucket of it starting to be judged, and the HGETALL of the window is paid once per bucket, not per send.
+local first = redis.call('HEXISTS', KEYS[1], field) == 0
+if first then
+  local sends, judged, approved = 0, 0, 0
+  local stale = {}
+  local fields = redis.call('HGETALL', KEYS[1])
+  for i = 1, #fields, 2 do
+    local name, count = fields[i], tonumber(fields[i + 1])
+    local b, kind = string.match(name, '^(%d+):(%a)$')
+    if b then
+      b = tonumber(b)
+      if b < oldest then
+        stale[#stale + 1] = name
+      elseif kind == 's' then
+        sends = sends + count
+        if b < judgedBefore then judged = judged + count end
+      else
+        if kind == 'a' then approved = approved + count end
+        -- An ended code is judged at once; in an older bucket it already was, as a send.
+        if b >= judgedBefore then judged = judged + count end
+      end
     end
-    if #old > 0 then redis.call('HDEL', KEYS[k], unpack(old)) end
+  end
+  if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
+
+  if sends >= minSends and judged > 0 and approved < minConversion * judged then
+    local strikes = redis.call('INCR', KEYS[8])
+    local duration = math.min(firstBlockMs * 2 ^ (strikes - 1), maxBlockMs)
+    local untilMs = now + duration
+    redis.call('PEXPIRE', KEYS[8], duration + strikeMemoryMs)
+    local reason = string.format('%d of %d codes sent to %s in the last %s %s used', approved, judged, prefix, windowWords, approved == 1 and 'was' or 'were')
+    redis.call('HSET', KEYS[6], 'until', untilMs, 'reason', reason, 'sends', sends, 'approved', approved, 'judged', judged, 'strikes', strikes, 'at', now)
+    -- Kept a day past its end at most, if no send comes to remove it.
+    redis.call('PEXPIREAT', KEYS[6], untilMs + 86400000)
+    redis.call('ZADD', KEYS[7], untilMs, prefix)
+    -- Judged afresh after the block: only what is sent from now on counts.
+    redis.call('DEL', KEYS[1])
+    redis.call('HSET', KEYS[1], 'from', now)
+    redis.call('PEXPIRE', KEYS[1], windowMs + graceMs + duration)
+    return { 'blocked', untilMs, reason, sends, approved, judged, strikes, alwaysPasses() and '1' or '0' }
   end
 end
-redis.call('ZADD', KEYS[4], now, prefix)
-redis.call('ZADD', KEYS[5], now, country)
-for k = 4, 5 do
-  redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now - windowMs)
-  -- Bounded whatever the traffic: the most recent 5,000.
-  local size = redis.call('ZCARD', KEYS[k])
-  if size > 5000 then redis.call('ZREMRANGEBYRANK', KEYS[k], 0, size - 5001) end
+
+-- The send is counted: for the prefix, the country and the timeline, in this bucket. Expiry, the recent lists and
+-- the sweeps of old buckets are kept up once per bucket of each.
+if first then
+  redis.call('HINCRBY', KEYS[1], field, 1)
+  redis.call('PEXPIRE', KEYS[1], windowMs + graceMs)
+  redis.call('ZADD', KEYS[4], now, prefix)
+else
+  redis.call('HINCRBY', KEYS[1], field, 1)
+end
+for k = 2, 3 do
+  if redis.call('HINCRBY', KEYS[k], field, 1) == 1 then
+    redis.call('PEXPIRE', KEYS[k], windowMs + graceMs)
+    if k == 2 then redis.call('ZADD', KEYS[5], now, country) end
+    -- The country's window and the timeline are never judged here: drop their old buckets once they hold more
+    -- than a window's worth.
+    if redis.call('HLEN', KEYS[k]) > 186 then
+      local old = {}
+      local names = redis.call('HKEYS', KEYS[k])
+      for i = 1, #names do
+        local b = tonumber(string.match(names[i], '^(%d+):'))
+        if b and b < oldest then old[#old + 1] = names[i] end
+      end
+      if #old > 0 then redis.call('HDEL', KEYS[k], unpack(old)) end
+    end
+  end
+end
+if first then
+  for k = 4, 5 do
+    redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now - windowMs)
+    -- Bounded whatever the traffic: the most recent 5,000.
+    local size = redis.call('ZCARD', KEYS[k])
+    if size > 5000 then redis.call('ZREMRANGEBYRANK', KEYS[k], 0, size - 5001) end
+  end
 end
 if lifted then return { 'pass', lifted } end
 return { 'pass' }
