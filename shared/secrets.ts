@@ -19,9 +19,11 @@ export interface Secrets {
    */
   codeHash(bucket: string, code: string): string
   /** AES-256-GCM with the verification id as associated data: `<kid>.` + base64url(iv | tag | ciphertext). */
-  seal(verificationId: string, plaintext: string): string
+  seal(verificationId: string, plaintext: string | Uint8Array): string
   /** Inverse of seal, with whichever key made it; throws `UnsealError` when no key opens it. */
   open(verificationId: string, sealed: string): string
+  /** open, as the bytes that were sealed */
+  openBytes(verificationId: string, sealed: string): Buffer
   /** The ids of the configured keys, current first: a sealed value or hash with another id opens with none. */
   readonly keyIds: readonly string[]
   /** The key being rotated out (SECRET_KEY_PREVIOUS), for what the current key cannot find or check. */
@@ -83,17 +85,36 @@ export function createSecrets(secretKey: string, previousKey?: string): Secrets 
   const codeHash = (k: KeyMaterial, bucket: string, code: string): string =>
     `${k.kid}.${createHmac('sha256', k.hashKey).update(`${bucket}:${code}`).digest().subarray(0, 16).toString('base64url')}`
 
-  function openWith(k: KeyMaterial, verificationId: string, body: string): string {
+  function openWith(k: KeyMaterial, verificationId: string, body: string): Buffer {
     const raw = Buffer.from(body, 'base64url')
     if (raw.length < 28) throw new UnsealError('sealed value is too short')
     const decipher = createDecipheriv('aes-256-gcm', k.sealKey, raw.subarray(0, 12))
     decipher.setAAD(Buffer.from(verificationId))
     decipher.setAuthTag(raw.subarray(12, 28))
     try {
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()])
     } catch {
       throw new UnsealError('no configured key opens this value')
     }
+  }
+
+  function openBytes(verificationId: string, sealed: string): Buffer {
+    const dot = sealed.indexOf('.')
+    const keys = older === undefined ? [current] : [current, older]
+    if (dot !== -1) {
+      const kid = sealed.slice(0, dot)
+      const k = keys.find((m) => m.kid === kid)
+      if (k === undefined) throw new UnsealError('sealed with a key that is not configured')
+      return openWith(k, verificationId, sealed.slice(dot + 1))
+    }
+    for (const k of keys) {
+      try {
+        return openWith(k, verificationId, sealed)
+      } catch {
+        // not this key
+      }
+    }
+    throw new UnsealError('no configured key opens this value')
   }
 
   return {
@@ -104,27 +125,11 @@ export function createSecrets(secretKey: string, previousKey?: string): Secrets 
       const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', current.sealKey, iv)
       cipher.setAAD(Buffer.from(verificationId))
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+      const body = Buffer.concat([typeof plaintext === 'string' ? cipher.update(plaintext, 'utf8') : cipher.update(plaintext), cipher.final()])
       return `${current.kid}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`
     },
-    open(verificationId, sealed) {
-      const dot = sealed.indexOf('.')
-      const keys = older === undefined ? [current] : [current, older]
-      if (dot !== -1) {
-        const kid = sealed.slice(0, dot)
-        const k = keys.find((m) => m.kid === kid)
-        if (k === undefined) throw new UnsealError('sealed with a key that is not configured')
-        return openWith(k, verificationId, sealed.slice(dot + 1))
-      }
-      for (const k of keys) {
-        try {
-          return openWith(k, verificationId, sealed)
-        } catch {
-          // not this key
-        }
-      }
-      throw new UnsealError('no configured key opens this value')
-    },
+    open: (verificationId, sealed) => openBytes(verificationId, sealed).toString('utf8'),
+    openBytes,
     keyIds: older === undefined ? [current.kid] : [current.kid, older.kid],
     previous:
       older === undefined

@@ -13,6 +13,7 @@ import { createRedis } from '../../shared/redis.js'
 import { createSecrets, UnsealError, type Secrets } from '../../shared/secrets.js'
 import type { ServiceStore } from '../../shared/service-store.js'
 import type { FraudGuard } from '../../api/fraud/guard.js'
+import { openContents } from '../../shared/store/verification-record.js'
 import type { VerificationStore } from '../../shared/store/verification-store.js'
 import assert from 'node:assert/strict'
 import { serviceContract } from './contract.js'
@@ -112,8 +113,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     async codeOf(id) {
       const sealed = await redis.hget(keys.verification(id), 'e')
       if (sealed === null) throw new Error(`no verification ${id}`)
-      const code = secrets.open(id, sealed).split('\n')[1]
-      if (code === undefined) throw new Error('sealed value has no code')
+      const { code } = openContents(secrets, id, sealed)
+      if (code === '') throw new Error('sealed value has no code')
       return code
     },
     async v1(method, path, body, headers = {}) {
@@ -134,15 +135,15 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
           const id = /:v:(ver_[a-z2-7]{26}(?:[a-z2-7]{4})?)$/.exec(key)?.[1]
           const sealed = id === undefined ? null : await redis.hget(key, 'e')
           if (id === undefined || sealed === null) continue
-          let opened: string
+          let opened: { to: string; code: string }
           try {
-            opened = secrets.open(id, sealed)
+            opened = openContents(secrets, id, sealed)
           } catch (error) {
             // Sealed by another app's key (a key-rotation test): that app checks it.
             if (error instanceof UnsealError) continue
             throw error
           }
-          const [to = '', code = ''] = opened.split('\n')
+          const { to, code } = opened
           secretsStored.push(code, ...numberForms(to))
         }
         const leaks = plaintextLeaks((await dumpValues(redis, prefix)).join('\n'), secretsStored)

@@ -68,4 +68,21 @@ describe('verification record codec', () => {
     assert.equal(v.resource.status, 'expired')
     assert.equal(v.resource.updatedAt, new Date(created + 600_000).toISOString())
   })
+
+  test('numbers and digit codes are sealed packed, small enough for Redis to keep the hash compact (values ≤ 64 bytes)', () => {
+    for (const [to, code] of [
+      ['+12015550123', '123456'],
+      ['+442071838750', '0000'],
+      ['+861234567890123', '0123456789'],
+      ['+1', '0'],
+    ] as const) {
+      const sealed = sealContents(secrets, ID, { to, code })
+      assert.ok(sealed.length <= 64, `${sealed.length} characters for ${to.length + code.length} digits`)
+      assert.deepEqual(openContents(secrets, ID, sealed), { to, code })
+    }
+    // Letters in the code: sealed as text, opened the same way.
+    assert.deepEqual(openContents(secrets, ID, sealContents(secrets, ID, { to: '+12015550123', code: 'A1B2C3' })), { to: '+12015550123', code: 'A1B2C3' })
+    // Sealed before packing existed (text): still opens.
+    assert.deepEqual(openContents(secrets, ID, secrets.seal(ID, '+12015550123\n654321')), { to: '+12015550123', code: '654321' })
+  })
 })

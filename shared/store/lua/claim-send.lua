@@ -21,6 +21,7 @@ local now, attempt, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 
 --- @include "delivery-rank"
 --- @include "append-record"
+--- @include "log-send"
 
 local v = redis.call('HMGET', key, 's', 'xt', 'sa', 'ds', 'dm', 'e', 'ch')
 if not v[1] then return { 'gone' } end
@@ -37,11 +38,10 @@ if mode == 'fallback' then
   else
     if v[7] == 'c' then return { 'superseded' } end
     if v[4] == 'delivered' then return { 'delivered' } end
+    logSend(key, now, 'c')
     local sa = redis.call('HINCRBY', key, 'sa', 1)
     redis.call('HSET', key, 'fc', sa, 'ch', 'c', 'ds', 'sending', 'du', now)
     redis.call('HDEL', key, 'dm', 'dc', 'de')
-    local log = redis.call('HGET', key, 'sl')
-    redis.call('HSET', key, 'sl', (log and (log .. ',') or '') .. tostring(math.floor(now / 1000)) .. ':c')
     return appendRecord({ 'send' }, key)
   end
 end

@@ -24,6 +24,7 @@ local mode, channel = ARGV[10], ARGV[11]
 local FIRST_FIELD = 12
 
 --- @include "append-record"
+--- @include "log-send"
 
 local n = redis.call('HMGET', numberKey, 'cur', 'ls', 'ws', 'wc')
 local pendingKey, pendingId = nil, nil
@@ -53,23 +54,23 @@ if windowCount >= maxSends then
 end
 
 redis.call('HSET', numberKey, 'ls', now, 'ws', windowStart, 'wc', windowCount + 1)
--- Seconds are enough: a send's time is shown to the second.
-local sendEntry = tostring(math.floor(now / 1000)) .. ':' .. channel
 
 if pendingKey then
+  -- Seconds are enough: a send's time is shown to the second.
+  logSend(pendingKey, now, channel)
   redis.call('HINCRBY', pendingKey, 'sa', 1)
   redis.call('HSET', pendingKey, 'ut', now, 'ds', 'queued', 'du', now)
   redis.call('HDEL', pendingKey, 'dm', 'dc', 'de')
   if channel == 'c' then redis.call('HSET', pendingKey, 'ch', 'c') else redis.call('HDEL', pendingKey, 'ch') end
-  local log = redis.call('HGET', pendingKey, 'sl')
-  redis.call('HSET', pendingKey, 'sl', (log and (log .. ',') or '') .. sendEntry)
   -- The number's state must outlive the pending verification it points to, or a check by number finds nothing.
   redis.call('PEXPIRE', numberKey, math.max(numberTtl, redis.call('PTTL', pendingKey)))
   return appendRecord({ 'resent', pendingId }, pendingKey)
 end
 
 local expires = now + ttl
-local record = { 's', 'pending', 'sa', 1, 'ca', 0, 'ct', now, 'ut', now, 'xt', expires, 'ds', 'queued', 'du', now, 'sl', sendEntry }
+-- Updated, delivery updated and the send log are left out until they differ from the creation (every
+-- verification pays for each field; the record codec reads them as the creation's).
+local record = { 's', 'pending', 'sa', 1, 'ca', 0, 'ct', now, 'xt', expires, 'ds', 'queued' }
 for i = FIRST_FIELD, #ARGV do record[#record + 1] = ARGV[i] end
 if channel == 'c' then
   record[#record + 1] = 'ch'
