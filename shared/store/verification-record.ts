@@ -150,8 +150,10 @@ export function decodeRecord(
   fields: RecordFields,
   now: number,
   defaults: { readonly service: string; readonly codeLength: number; readonly locale: Locale },
+  /** the number, when the caller already has it (it just wrote or looked the record up by it): nothing to open */
+  knownTo?: string,
 ): StoredVerification {
-  const { to } = openContents(secrets, id, fields.e ?? '')
+  const to = knownTo ?? openContents(secrets, id, fields.e ?? '').to
   const stored = fields.s ?? 'pending'
   const expiresAt = Number(fields.xt)
   let status: VerificationStatus = isVerificationStatus(stored) ? stored : 'pending'

@@ -119,15 +119,15 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
   }
   const keyIds = secrets.keyIds.join(',')
 
-  function decode<K extends string>(kind: K, id: string, fields: RecordFields, now: number): Decided<K> {
-    const stored = decodeRecord(secrets, id, fields, now, defaults)
+  function decode<K extends string>(kind: K, id: string, fields: RecordFields, now: number, knownTo?: string): Decided<K> {
+    const stored = decodeRecord(secrets, id, fields, now, defaults, knownTo)
     return { kind, verification: stored.resource, stored, country: stored.country }
   }
 
   /** A verification that no configured key opens (sealed with a key since dropped) is, to every caller, not there. */
-  function decodeOrNotFound<K extends string>(kind: K, id: string, fields: RecordFields, now: number): Decided<K> | { readonly kind: 'not_found' } {
+  function decodeOrNotFound<K extends string>(kind: K, id: string, fields: RecordFields, now: number, knownTo?: string): Decided<K> | { readonly kind: 'not_found' } {
     try {
-      return decode(kind, id, fields, now)
+      return decode(kind, id, fields, now, knownTo)
     } catch (error) {
       if (error instanceof UnsealError) return { kind: 'not_found' }
       throw error
@@ -181,7 +181,7 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     const kind = String(reply[0])
     if (kind === 'limited') return limited(reply)
     if (kind !== 'created' && kind !== 'resent') throw new Error(`create script answered ${kind}`)
-    return decode(kind, String(reply[1]), fieldsOf(reply, 2), now)
+    return decode(kind, String(reply[1]), fieldsOf(reply, 2), now, phone.e164)
   }
 
   async function checkOnce(request: CheckRequest, key: 'current' | 'previous'): Promise<CheckResult> {
@@ -223,7 +223,7 @@ export function createVerificationStore(deps: VerificationStoreDeps) {
     const kind = String(reply[0])
     if (kind === 'not_found' || kind === 'malformed') return { kind }
     if (kind === 'limited') return limited(reply)
-    if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decodeOrNotFound(kind, String(reply[1]), fieldsOf(reply, 2), now)
+    if (kind === 'approved' || kind === 'wrong' || kind === 'not_pending') return decodeOrNotFound(kind, String(reply[1]), fieldsOf(reply, 2), now, byId ? undefined : target.to)
     throw new Error(`check script answered ${kind}`)
   }
 
