@@ -52,15 +52,27 @@ export function parseSendReference(reference: string): { readonly id: string; re
   return { id, attempt: Number(attempt) }
 }
 
+/**
+ * What each send job carries: its attempts and backoff. BullMQ keeps a job's options as one JSON value in the job's
+ * hash, so they are kept to what must travel with the job; how long finished jobs are kept is the worker's setting
+ * (sendJobRetention), which BullMQ applies to jobs that do not say.
+ */
 export function sendJobOptions(config: Pick<Config, 'worker'>): JobsOptions {
   return {
     attempts: config.worker.sendAttempts,
     // The worker's own strategy (worker/backoff.ts): exponential with jitter, longer after an unknown outcome.
     backoff: { type: SEND_BACKOFF_TYPE },
-    removeOnComplete: { age: 3_600, count: 1_000 },
-    removeOnFail: { age: 24 * 3_600, count: 10_000 },
   }
 }
+
+/**
+ * How long finished send jobs stay, set on the workers. A finished send says nothing its verification does not
+ * (delivery status, message id): the dashboard keeps the last 100 to look at; failed ones, which need a look, a day.
+ */
+export const sendJobRetention = {
+  removeOnComplete: { age: 3_600, count: 100 },
+  removeOnFail: { age: 24 * 3_600, count: 10_000 },
+} as const satisfies Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>
 
 export function createSendQueue(connection: ConnectionOptions, keys: Keys, config: Pick<Config, 'worker'>, name: typeof QUEUE_NAME | typeof CALL_QUEUE_NAME = QUEUE_NAME): Queue<SendJob> {
   return new Queue<SendJob>(name, {

@@ -3,7 +3,7 @@ import type { RedisClient } from '../shared/redis.js'
 import type { Config } from '../shared/config/index.js'
 import type { EventJob } from '../shared/events.js'
 import { CALL_QUEUE_NAME, EVENTS_QUEUE_NAME, QUEUE_NAME, type Keys } from '../shared/keys.js'
-import type { SendJob } from '../shared/jobs.js'
+import { sendJobRetention, type SendJob } from '../shared/jobs.js'
 import type { Logger } from '../shared/logger.js'
 import { sendBackoff } from './backoff.js'
 import type { JobOutcome, WorkerControl } from './processor.js'
@@ -42,6 +42,7 @@ export function createWorker(deps: WorkerDeps): Worker<SendJob, JobOutcome> {
     // in every other worker and fetch slot. "No limit" is one no provider reaches.
     limiter: { max: !calls && config.worker.ratePerSecond > 0 ? config.worker.ratePerSecond : UNLIMITED_PER_SECOND, duration: 1_000 },
     settings: { backoffStrategy: sendBackoff },
+    ...sendJobRetention,
   })
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'))
   worker.on('failed', (job, err) => {
