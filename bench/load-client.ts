@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LoadResult, LoadSpec } from './load-spec.js'
-import type { ProcessGroup } from './processes.js'
+import { sleep, type ProcessGroup } from './processes.js'
+
+/** How long a load process sits idle between being loaded and starting, so its start-up is over. */
+const SETTLE_MS = 300
 
 export interface LoadRunner {
   /** runs one load in a child process (bench/load.ts) and returns what it measured */
@@ -21,6 +24,10 @@ export function createLoadRunner(deps: { processes: ProcessGroup; root: string; 
       child.child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString('utf8')
       })
+      // Loaded: let its start-up settle, then begin (load.ts waits for the signal).
+      await child.waitForLine((l) => l === 'ready', 30_000)
+      await sleep(SETTLE_MS)
+      child.child.kill('SIGUSR2')
       const code = await child.exited
       const line = output.split('\n').find((l) => l.startsWith('{'))
       if (code !== 0 || line === undefined) throw new Error(`load generator failed (exit ${String(code)}):\n${child.tail()}`)

@@ -242,6 +242,17 @@ async function main(): Promise<void> {
   const spec = readSpec()
   const tally: Tally = { used: 0, unexpectedBodies: 0, created: [] }
   const kind = requestKind(spec, tally)
+  // Starting this process (tsx, autocannon) takes most of a core for a moment: it must not fall inside the window
+  // it measures. Say so once loaded, and begin when told (SIGUSR2).
+  await new Promise<void>((resolve) => {
+    // A signal handler alone does not keep the process alive.
+    const alive = setInterval(() => undefined, 1_000)
+    process.once('SIGUSR2', () => {
+      clearInterval(alive)
+      resolve()
+    })
+    process.stdout.write('ready\n')
+  })
   const samples = spec.overallRate === undefined ? await closedLoop(spec, kind) : await openLoop(spec, kind, spec.overallRate)
 
   const latencies = samples.latencies.sort((a, b) => a - b)

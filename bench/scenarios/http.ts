@@ -5,7 +5,7 @@ import { redisCounters, redisPerOperation } from '../redis-tools.js'
 import { round } from '../stats.js'
 
 /** JIT warm-up before the first measured run against a process. */
-const WARMUP_SECONDS = 2
+export const WARMUP_SECONDS = 2
 
 /** Runs one load and turns it into a table row; numbers used by the run are never handed out again. */
 export async function measure(

@@ -14,7 +14,7 @@ const PENDING_TARGET_BYTES = 1_000
  * (of a private redis-server when there is one), so that `MEMORY USAGE` of the prefix's keys — which other users
  * of a shared Redis cannot move — can confirm the `used_memory` difference. `where` names the Redis.
  */
-export async function memory(ctx: BenchContext, count: number, where: string): Promise<{ rows: MetricRow[]; details: Record<string, unknown> }> {
+export async function memory(ctx: BenchContext, count: number, where: string, withTargets = true): Promise<{ rows: MetricRow[]; details: Record<string, unknown> }> {
   await ctx.stack.stopWorker()
   const before = await usedMemory(ctx.redis)
   await createPending(ctx, count, 'memory')
@@ -43,8 +43,7 @@ export async function memory(ctx: BenchContext, count: number, where: string): P
   ctx.log(`memory: pending ${round(perPending, 0)} B/verification, delivered ${round(perDelivered, 0)} B/verification (keys: ${round(perDeliveredKeys, 0)})`)
 
   const met = perDelivered <= TARGET_BYTES
-  return {
-    rows: [
+  const rows: MetricRow[] = [
       {
         name: `Redis memory per verification, ${count} pending, jobs queued (${where})`,
         value: round(perPending, 0),
@@ -63,7 +62,9 @@ export async function memory(ctx: BenchContext, count: number, where: string): P
         ...(met ? {} : { miss: `${round(perDelivered - TARGET_BYTES, 0)} B over (${round(perDelivered / TARGET_BYTES, 2)}×)` }),
         note: `MEMORY USAGE of the run's keys: ${round(perDeliveredKeys, 0)} B (${breakdown(afterKeys)})`,
       },
-    ],
+  ]
+  return {
+    rows: withTargets ? rows : rows.map(({ target: _target, met: _met, miss: _miss, ...row }) => row),
     details: { count, where, usedMemory: { before, pending, after }, pendingKeys, afterKeys },
   }
 }
