@@ -21,6 +21,7 @@ import { baseline, checks, createLadder, createV1, formRequest } from './scenari
 import { memory } from './scenarios/memory.js'
 import { providerTrouble, steadyRequestToSms } from './scenarios/outage.js'
 import { fraudGuardCost, referenceCheck, referenceCreate } from './scenarios/reference.js'
+import { fraudJudgeOnBusyPrefix } from './scenarios/fraud-window.js'
 import { surfaces } from './scenarios/surfaces.js'
 import { profileApi, profileWorker } from './scenarios/profile.js'
 import { sendRate } from './scenarios/rate.js'
@@ -201,6 +202,8 @@ async function main(): Promise<void> {
     if (v2Check !== undefined) http.push(vsReference(v2Check, refCheck, 'reference check'))
     if (mfaCreate !== undefined) http.push(vsReference(mfaCreate, refCreate, 'reference create'))
     metrics.push(guard.metric)
+    const busyPrefix = await fraudJudgeOnBusyPrefix(processes, root, tmp)
+    if (busyPrefix !== undefined) metrics.push(busyPrefix)
     // Well below saturation of both the API (a sixth of its closed-loop rate) and the worker (a quarter of its drain
     // rate), since both share the machine then: p99 and request-to-SMS latency are the service's own, not a queue's.
     const rate = Math.max(50, Math.floor(Math.min(create.result.rps / 6, mainDrain.smsPerSecond / 4) / 50) * 50)
