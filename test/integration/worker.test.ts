@@ -55,6 +55,28 @@ describe('worker: real BullMQ and the real SignalWire SDK against the fake relay
     assert.equal(delivered.delivery.messageId, sms.messageId)
   })
 
+  test("a verification's record stays in Redis's compact hash encoding: pending, delivered, and sent again", async () => {
+    // Every value of a hash must be at most 64 bytes (Redis's default hash-max-listpack-value) or the whole record
+    // becomes a hash table, about 2.5 times the memory: the sealed number and code, the message id, all of them.
+    const to = '+12015550411'
+    const v = await create(to)
+    const key = t.keys.verification(v.id)
+    const encoding = async (): Promise<unknown> => t.redis.call('OBJECT', 'ENCODING', key)
+    assert.equal(await encoding(), 'listpack', 'pending')
+    await deliveryOf(v.id, 'delivered')
+    assert.equal(await encoding(), 'listpack', 'delivered, with its message id')
+    const again = await create(to)
+    assert.equal(again.id, v.id)
+    assert.equal(again.sendAttempts, 2)
+    await eventually(() => Promise.resolve(relay.messages.filter((m) => m.to === to).length === 2 ? true : undefined), 10_000, 'second SMS')
+    await deliveryOf(v.id, 'delivered')
+    assert.equal(await encoding(), 'listpack', 'sent twice')
+    const stored = await t.store.getStored(v.id)
+    assert.equal(stored?.sends.length, 2, 'both sends are listed')
+    assert.deepEqual(stored?.sends.map((s) => s.channel), ['sms', 'sms'])
+    assert.equal(stored?.resource.to, to)
+  })
+
   test('undelivered and failed receipts carry the provider reason', async () => {
     const undelivered = await create('+12015550001')
     const failed = await create('+12015550002')
