@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, test } from 'vitest'
+import { freePort } from '../helpers/processes.js'
 
 /*
  * A newcomer's first `npm start` (scripts/start.ts): with no Redis at REDIS_URL it starts a private redis-server
@@ -12,17 +13,6 @@ import { describe, test } from 'vitest'
  */
 
 const root = new URL('../../', import.meta.url)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 interface Run {
   readonly output: () => string

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, test } from 'vitest'
 import { TEST_PROJECT, TEST_TOKEN } from '../helpers/constants.js'
 import { numberForms, plaintextLeaks } from '../helpers/leaks.js'
 import { nginxInstalled, startNginx, type Nginx } from '../helpers/nginx.js'
-import { relayServiceEnv, startApi, type ServiceProcess } from '../helpers/processes.js'
+import { freePort, relayServiceEnv, startApi, type ServiceProcess } from '../helpers/processes.js'
 import { deletePrefix, randomPrefix, TEST_REDIS_URL, testRedis } from '../helpers/redis.js'
 import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 
@@ -17,17 +16,6 @@ import { startFakeRelay, type FakeRelay } from '../fake-relay/server.js'
 
 // CI installs nginx (.ci/run); on a machine without it this suite says so and is skipped.
 const available = nginxInstalled() || process.env.CI === 'true'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** One request through nginx, sent from `from` (a loopback address of this machine). */
 function send(nginx: Nginx, from: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {

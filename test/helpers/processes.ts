@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { SENDER_NUMBER, TEST_API_KEY, TEST_PROJECT, TEST_SECRET, TEST_TOKEN } from './constants.js'
 
 /** A real service process started the way an operator starts it (`npm run start:api` / `start:worker`). */
@@ -136,4 +137,17 @@ export function relayServiceEnv(prefix: string, relayUrl: string): Record<string
     // Many codes to one range, most never used: the fraud guard's own tests turn it on.
     FRAUD_GUARD: 'off',
   }
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = address !== null && typeof address === 'object' ? address.port : 0
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))))
+    })
+  })
 }
