@@ -10,6 +10,7 @@ import { createLoadRunner } from './load-client.js'
 import { ProcessGroup, cpuMilliseconds, freePort, waitForHttp } from './processes.js'
 import { benchRedis, deletePrefix } from './redis-tools.js'
 import type { LoadKind } from './load-spec.js'
+import { LIMITS_OUT_OF_THE_WAY } from './stack.js'
 
 const roots = process.argv.slice(2)
 const rounds = Number(process.env.COMPARE_ROUNDS ?? 4)
@@ -32,13 +33,7 @@ const env = {
   SIGNALWIRE_NUMBER: '+12015550100',
   SIGNALWIRE_HOST: 'ws://127.0.0.1:1',
   HOST: '127.0.0.1',
-  RESEND_COOLDOWN_SECONDS: '0',
-  MAX_SENDS_PER_WINDOW: '1000000',
-  IP_SENDS_PER_HOUR: '0',
-  GLOBAL_SENDS_PER_HOUR: '0',
-  MAX_FAILED_CHECKS_PER_DAY: '0',
-  // The guard judges (its cost is part of a create) but never blocks the load's one prefix.
-  FRAUD_MIN_SENDS: '1000000',
+  ...LIMITS_OUT_OF_THE_WAY,
 }
 let numbers = 0
 const apis: Array<{ root: string; url: string; pid: number | undefined }> = []

@@ -36,6 +36,18 @@ export interface StackOptions {
 }
 
 export const SENDER = '+12015550100'
+
+/** Limits high enough never to answer for the figures (bench runs and bench:compare alike). */
+export const LIMITS_OUT_OF_THE_WAY = {
+  RESEND_COOLDOWN_SECONDS: '0',
+  MAX_SENDS_PER_WINDOW: '1000000',
+  IP_SENDS_PER_HOUR: '0',
+  GLOBAL_SENDS_PER_HOUR: '0',
+  MAX_FAILED_CHECKS_PER_DAY: '0',
+  MAX_CHECK_ATTEMPTS: '100',
+  // The fraud guard counts and judges every send, as in production, but never blocks the few prefixes used.
+  FRAUD_MIN_SENDS: '1000000',
+} as const
 export const BENCH_ACCOUNT = `AC${'be'.repeat(16)}`
 export const BENCH_TOKEN = 'bench-compat-token-0123456789'
 /** The Authorization header of the bench's /v2 and MFA runs. */
@@ -57,15 +69,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SIGNALWIRE_NUMBER: SENDER,
     SIGNALWIRE_HOST: `ws://127.0.0.1:${relayPort}`,
     HOST: '127.0.0.1',
-    // Limits high enough never to answer for the figures.
-    RESEND_COOLDOWN_SECONDS: '0',
-    MAX_SENDS_PER_WINDOW: '1000000',
-    IP_SENDS_PER_HOUR: '0',
-    GLOBAL_SENDS_PER_HOUR: '0',
-    MAX_FAILED_CHECKS_PER_DAY: '0',
-    MAX_CHECK_ATTEMPTS: '100',
-    // The fraud guard counts every send, as in production, but never judges a prefix (the bench uses a few).
-    FRAUD_MIN_SENDS: '1000000',
+    ...LIMITS_OUT_OF_THE_WAY,
     TWILIO_COMPAT_CREDENTIALS: `${BENCH_ACCOUNT}:${BENCH_TOKEN}`,
     SIGNALWIRE_MFA_CREDENTIALS: `bench-project:${BENCH_TOKEN}`,
     // No admin listener (no password); the worker's admin port is the OS's choice so runs never collide.
