@@ -174,3 +174,19 @@ export function cpuMilliseconds(pid: number | undefined): number {
     return 0
   }
 }
+
+/**
+ * The whole machine's CPU time so far, busy and in all, in milliseconds summed over its cores (the first line of
+ * /proc/stat): over a window, busy / (all / cores) is how many cores were in use, whoever used them.
+ */
+export function machineCpuMilliseconds(): { readonly busy: number; readonly all: number } {
+  try {
+    const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal (guest time is already inside user)
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
+    const all = ticks.slice(0, 8).reduce((a, b) => a + b, 0)
+    return { busy: ((all - idle) * 1000) / CLOCK_TICKS_PER_SECOND, all: (all * 1000) / CLOCK_TICKS_PER_SECOND }
+  } catch {
+    return { busy: 0, all: 0 }
+  }
+}

@@ -1,6 +1,8 @@
 import type { BenchContext, HttpRow, MetricRow } from '../context.js'
 import type { LoadResult } from '../load-spec.js'
-import { sleep } from '../processes.js'
+import { availableParallelism } from 'node:os'
+import { cpuMilliseconds, machineCpuMilliseconds, sleep } from '../processes.js'
+import { redisCounters } from '../redis-tools.js'
 import { percentile, round } from '../stats.js'
 import { discardQueued, harvestCodes, waitDelivered } from './common.js'
 import { measure, WARMUP_SECONDS } from './http.js'
@@ -117,7 +119,10 @@ export async function steadyRequestToSms(ctx: BenchContext, rate: number, runs: 
     const warm = await measure(ctx, `warm-up at ${rate}/s (run ${run})`, { kind: 'v1-create', url: ctx.stack.apiUrl, duration: ctx.quick ? WARMUP_SECONDS : STEADY_WARMUP_SECONDS, overallRate: rate, collectCreated: true })
     await requestToSms(ctx, rate, warm.result)
     await ctx.stack.relay.reset()
+    const cpu = await cpuWindow(ctx)
     const measured = await measure(ctx, `POST /v1/verifications at ${rate}/s (run ${run})`, { kind: 'v1-create', url: ctx.stack.apiUrl, duration: ctx.seconds, overallRate: rate, collectCreated: true })
+    const cores = await cpu()
+    ctx.log(`at ${rate}/s (run ${run}): ${cores}`)
     const [p50, p99] = await requestToSms(ctx, rate, measured.result)
     const value = Number(p99?.value ?? Infinity)
     rows.push({
@@ -127,9 +132,37 @@ export async function steadyRequestToSms(ctx: BenchContext, rate: number, runs: 
       target: `≤ ${target} ms`,
       met: value <= target,
       ...(value <= target ? {} : { miss: `${value} ms` }),
-      note: `p50 ${String(p50?.value)} ms; ${p50?.note ?? ''}`,
+      note: `p50 ${String(p50?.value)} ms; ${cores}; ${p50?.note ?? ''}`,
     })
     await discardQueued(ctx)
   }
   return rows
+}
+
+/**
+ * How many cores were in use over a window: the machine's, and the stack's processes' (API, worker, fake relay,
+ * Redis); the rest is the load generator and whatever else shares the machine. A steady run whose latency swings
+ * with the machine near its cores shows it here.
+ */
+async function cpuWindow(ctx: BenchContext): Promise<() => Promise<string>> {
+  const processes: Array<[string, number | undefined]> = [
+    ['API', ctx.stack.apiPid],
+    ['worker', ctx.stack.workerPid()],
+    ['fake relay', ctx.stack.relayPid()],
+  ]
+  const machine = machineCpuMilliseconds()
+  const redis = (await redisCounters(ctx.redis)).cpuUs
+  const before = processes.map(([, pid]) => cpuMilliseconds(pid))
+  const started = performance.now()
+  return async () => {
+    const wallMs = Math.max(1, performance.now() - started)
+    const cores = (ms: number): number => round(ms / wallMs, 2)
+    const parts = processes.map(([name, pid], i) => ({ name, cores: cores(cpuMilliseconds(pid) - (before[i] ?? 0)) }))
+    parts.push({ name: 'Redis', cores: cores(((await redisCounters(ctx.redis)).cpuUs - redis) / 1000) })
+    const now = machineCpuMilliseconds()
+    const count = availableParallelism()
+    const busy = round(((now.busy - machine.busy) / Math.max(1, now.all - machine.all)) * count, 2)
+    const rest = round(busy - parts.reduce((a, p) => a + p.cores, 0), 2)
+    return `cores in use ${busy} of ${count}: ${parts.map((p) => `${p.name} ${p.cores}`).join(', ')}, the rest (load generator, other work) ${Math.max(0, rest)}`
+  }
 }
