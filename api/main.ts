@@ -1,15 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { boot } from '../shared/boot.js'
 import { createDevOutbox } from '../shared/dev-outbox.js'
-import { createEventsQueue } from '../shared/events.js'
-import { createCallQueue, createSendQueue } from '../shared/jobs.js'
 import { createKeys } from '../shared/keys.js'
 import { handleShutdown } from '../shared/lifecycle.js'
 import { createApiMetrics } from '../shared/metrics.js'
-import { closeRedis, createRedis } from '../shared/redis.js'
 import { createSecrets } from '../shared/secrets.js'
 import { createAdminApp } from './admin.js'
 import { createApp } from './app.js'
+import { createApiConnections } from './connections.js'
 import { createServices } from './services/create-services.js'
 
 /** The API process: builds every dependency once, serves, and closes them in order on SIGTERM. */
@@ -17,14 +15,8 @@ function main(): void {
   const { config, logger } = boot('api')
   const now = (): number => Date.now()
   const keys = createKeys(config.redis.keyPrefix)
-  const redis = createRedis(config, 'fast')
-  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'))
-  const queue = createSendQueue(redis, keys, config)
-  queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
-  const callQueue = createCallQueue(redis, keys, config)
-  callQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
-  const eventsQueue = createEventsQueue(redis, keys)
-  eventsQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'))
+  const connections = createApiConnections(config, keys, (what, err) => logger.debug({ err: err.message }, what))
+  const { redis, queue, callQueue, eventsQueue } = connections
   const secrets = createSecrets(config.secret.key, config.secret.previous)
   const metrics = createApiMetrics()
   const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now })
@@ -48,8 +40,7 @@ function main(): void {
   handleShutdown(logger, config.runtime.shutdownTimeoutMs, () => [
     { name: 'http server', run: () => closeServer(server) },
     { name: 'admin listener', run: async () => (admin === undefined ? undefined : closeServer(admin)) },
-    { name: 'queues', run: async () => void (await Promise.all([queue.close(), callQueue.close(), eventsQueue.close()])) },
-    { name: 'redis', run: () => closeRedis(redis) },
+    { name: 'queues and redis', run: () => connections.close() },
   ])
 }
 

@@ -3,24 +3,28 @@ import type { Config } from './config/index.js'
 import { settleWithin, TimeoutError, withTimeout } from './timeout.js'
 
 /**
- * Two kinds of connection, for two kinds of caller.
+ * Three kinds of connection, for three kinds of caller.
  *
- * - `fast`: the API's. No offline queue, one retry and a 750 ms command timeout, so a dead or hung Redis turns
- *   into a quick 503 instead of a request that waits. It reconnects by itself in the background.
+ * - `fast`: the API's, for the store's and the fraud guard's scripts. No offline queue, one retry and a 750 ms
+ *   command timeout, so a dead or hung Redis turns into a quick 503 instead of a request that waits. It reconnects
+ *   by itself in the background. Auto-pipelined: concurrent requests share round trips.
+ * - `enqueue`: the API's, for its BullMQ queues: as `fast`, not auto-pipelined (api/connections.ts says why).
  * - `queue`: the worker's, and BullMQ's. `maxRetriesPerRequest: null` as BullMQ requires for workers: commands
  *   wait for Redis to come back instead of failing jobs.
  */
-export type RedisRole = 'fast' | 'queue'
+export type RedisRole = 'fast' | 'enqueue' | 'queue'
+
+const CONNECTION_NAMES: Record<RedisRole, string> = { fast: '2fa-api', enqueue: '2fa-api-queues', queue: '2fa-worker' }
 
 export function redisOptions(role: RedisRole): RedisOptions {
   const common: RedisOptions = {
     connectTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-    connectionName: role === 'fast' ? '2fa-api' : '2fa-worker',
+    connectionName: CONNECTION_NAMES[role],
   }
-  return role === 'fast'
-    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 750, enableAutoPipelining: true }
-    : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
+  return role === 'queue'
+    ? { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null }
+    : { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 750, enableAutoPipelining: role === 'fast' }
 }
 
 /** A single Redis (direct or through Sentinel) or a Redis Cluster: the store and BullMQ take either. */

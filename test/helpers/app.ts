@@ -2,14 +2,15 @@ import { serve } from '@hono/node-server'
 import type { Queue } from 'bullmq'
 import type { RedisClient } from '../../shared/redis.js'
 import { createApp } from '../../api/app.js'
+import { createApiConnections } from '../../api/connections.js'
 import { createServices } from '../../api/services/create-services.js'
 import { loadConfig, type Config } from '../../shared/config/index.js'
-import { createEventsQueue, type EventJob } from '../../shared/events.js'
-import { createCallQueue, createSendQueue, type SendJob } from '../../shared/jobs.js'
+import type { EventJob } from '../../shared/events.js'
+import type { SendJob } from '../../shared/jobs.js'
 import { createKeys, type Keys } from '../../shared/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import { createApiMetrics, type ApiMetrics } from '../../shared/metrics.js'
-import { createRedis } from '../../shared/redis.js'
+import { closeRedis, waitUntilReady } from '../../shared/redis.js'
 import { createSecrets, UnsealError, type Secrets } from '../../shared/secrets.js'
 import type { ServiceStore } from '../../shared/service-store.js'
 import type { FraudGuard } from '../../api/fraud/guard.js'
@@ -80,16 +81,15 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const config = testConfig({ KEY_PREFIX: prefix, ...env })
   const clock = testClock()
   const keys = createKeys(prefix)
-  const redis = createRedis(config, 'fast')
-  await new Promise<void>((resolve, reject) => {
-    redis.once('ready', resolve)
-    redis.once('error', reject)
+  // The same connections and queues as the API process (api/connections.ts); an error surfaces in the test.
+  let connectionError: Error | undefined
+  const connections = createApiConnections(config, keys, (_what, err) => (connectionError ??= err))
+  const { redis, queue, callQueue, eventsQueue } = connections
+  await Promise.all([waitUntilReady(redis, 5_000), waitUntilReady(connections.queueRedis, 5_000)]).catch((error: unknown) => {
+    throw connectionError ?? error
   })
   const logger = createLogger(config, 'api')
   const secrets = createSecrets(config.secret.key, config.secret.previous)
-  const queue = createSendQueue(redis, keys, config)
-  const callQueue = createCallQueue(redis, keys, config)
-  const eventsQueue = createEventsQueue(redis, keys)
   const metrics = createApiMetrics()
   const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now: clock.now })
   const { store, serviceStore, fraud } = services
@@ -127,7 +127,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
       return res
     },
     async close() {
-      await Promise.all([queue.close(), callQueue.close(), eventsQueue.close()])
+      await Promise.all([queue.close(), callQueue.close(), eventsQueue.close(), closeRedis(connections.queueRedis)])
       try {
         // Every code and number this app stored must be absent from Redis in plain text (jobs included).
         const secretsStored: string[] = []
