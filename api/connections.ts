@@ -3,7 +3,7 @@ import type { Config } from '../shared/config/index.js'
 import { createEventsQueue, type EventJob } from '../shared/events.js'
 import { createCallQueue, createSendQueue, type SendJob } from '../shared/jobs.js'
 import type { Keys } from '../shared/keys.js'
-import { closeRedis, createRedis, type RedisClient } from '../shared/redis.js'
+import { closeRedis, createRedis, type Pingable, type RedisClient } from '../shared/redis.js'
 
 /**
  * The API's Redis connections and queues, for main.ts and the tests alike.
@@ -15,12 +15,14 @@ import { closeRedis, createRedis, type RedisClient } from '../shared/redis.js'
  * 13 µs with the store's alone. Under a steady load nearly every command gets a pipeline of its own, so a create
  * paid that three times (bench/PERFORMANCE.md, "Two Redis connections").
  */
-export interface ApiConnections {
+export interface ApiConnections extends Pingable {
   readonly redis: RedisClient
   readonly queueRedis: RedisClient
   readonly queue: Queue<SendJob>
   readonly callQueue: Queue<SendJob>
   readonly eventsQueue: Queue<EventJob>
+  /** both connections answer (for /readyz): a create needs the two */
+  ping(): Promise<unknown>
   /** closes the queues, then both connections */
   close(): Promise<void>
 }
@@ -40,6 +42,7 @@ export function createApiConnections(config: Config, keys: Keys, onError: (what:
     queue,
     callQueue,
     eventsQueue,
+    ping: () => Promise.all([redis.ping(), queueRedis.ping()]),
     async close() {
       await Promise.all([queue.close(), callQueue.close(), eventsQueue.close()])
       await Promise.all([closeRedis(queueRedis), closeRedis(redis)])

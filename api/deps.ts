@@ -2,7 +2,7 @@ import type { Config } from '../shared/config/index.js'
 import type { DevOutbox } from '../shared/dev-outbox.js'
 import type { Logger } from '../shared/logger.js'
 import type { ApiMetrics } from '../shared/metrics.js'
-import type { RedisClient } from '../shared/redis.js'
+import type { Pingable } from '../shared/redis.js'
 import type { ServiceStore } from '../shared/service-store.js'
 import type { RateLimitStore } from './v2/rate-limit-store.js'
 import type { VerificationService } from './services/verifications.js'
@@ -11,8 +11,8 @@ import type { VerificationService } from './services/verifications.js'
 export interface AppDeps {
   readonly config: Config
   readonly logger: Logger
-  /** for /readyz */
-  readonly redis: Pick<RedisClient, 'ping'>
+  /** for /readyz: every connection a request needs (api/connections.ts) */
+  readonly redis: Pingable
   readonly verifications: VerificationService
   /** services: the built-in ones (/v1's default, the public routes', MFA's) and those made through /v2 */
   readonly serviceStore: ServiceStore

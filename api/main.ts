@@ -21,7 +21,7 @@ function main(): void {
   const metrics = createApiMetrics()
   const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now })
   const outbox = !config.runtime.production && config.provider.kind === 'console' ? createDevOutbox({ redis, keys, secrets }) : undefined
-  const app = createApp({ config, logger, redis, metrics, ...services, ...(outbox === undefined ? {} : { outbox }) })
+  const app = createApp({ config, logger, redis: connections, metrics, ...services, ...(outbox === undefined ? {} : { outbox }) })
 
   const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
     logger.info({ port: info.port, host: config.http.host, provider: config.provider.kind }, 'api listening')

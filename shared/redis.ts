@@ -87,8 +87,13 @@ export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promis
   client.disconnect()
 }
 
+/** What a readiness check pings: a connection, or several that must all answer. */
+export interface Pingable {
+  ping(): Promise<unknown>
+}
+
 /** True when Redis answers a PING within `timeoutMs`. */
-export function pingWithin(client: Pick<RedisClient, 'ping'>, timeoutMs: number): Promise<boolean> {
+export function pingWithin(client: Pingable, timeoutMs: number): Promise<boolean> {
   return settleWithin(
     client.ping().then(() => true),
     timeoutMs,

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { adminAuth } from '../shared/basic-auth.js'
 import type { Config } from '../shared/config/index.js'
 import type { WorkerMetrics } from '../shared/metrics.js'
-import { pingWithin, type RedisClient } from '../shared/redis.js'
+import { pingWithin, type Pingable } from '../shared/redis.js'
 
 const PING_TIMEOUT_MS = 1_000
 
@@ -18,7 +18,7 @@ export function createWorkerAdminApp(deps: {
   readonly worker: () => Worker | undefined
   /** false while the provider connection is down: the worker is paused on purpose then, and still healthy */
   readonly providerConnected: () => boolean
-  readonly redis: Pick<RedisClient, 'ping'>
+  readonly redis: Pingable
   readonly metrics: WorkerMetrics
 }): Hono {
   const app = new Hono()

@@ -93,7 +93,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const metrics = createApiMetrics()
   const services = createServices({ config, redis, keys, secrets, queue, callQueue, eventsQueue, logger, metrics, now: clock.now })
   const { store, serviceStore, fraud } = services
-  const app = createApp({ config, logger, redis, metrics, ...services })
+  const app = createApp({ config, logger, redis: connections, metrics, ...services })
 
   return {
     app,

@@ -37,3 +37,20 @@ describe('the API has a connection for its store and one for its queues', () => 
     assert.equal(jobs.length, 1)
   })
 })
+
+describe('/readyz asks both connections', () => {
+  test('ready while both answer; 503 once the queues’ connection is gone, though the store’s still answers', async () => {
+    const own = await buildTestApp()
+    try {
+      assert.equal((await own.app.request('/readyz')).status, 200)
+      const queueClient = await own.queue.client
+      queueClient.disconnect()
+      assert.equal(await own.redis.ping(), 'PONG')
+      const res = await own.app.request('/readyz')
+      assert.equal(res.status, 503)
+      assert.deepEqual(await res.json(), { status: 'unavailable' })
+    } finally {
+      await own.close()
+    }
+  })
+})
