@@ -3,7 +3,7 @@ import type { Config } from '../shared/config/index.js'
 import { createEventsQueue, type EventJob } from '../shared/events.js'
 import { createCallQueue, createSendQueue, type SendJob } from '../shared/jobs.js'
 import type { Keys } from '../shared/keys.js'
-import { closeRedis, createRedis, type Pingable, type RedisClient } from '../shared/redis.js'
+import { closeRedis, createRedis, type RedisClient } from '../shared/redis.js'
 
 /**
  * The API's Redis connections and queues, for main.ts and the tests alike.
@@ -15,7 +15,7 @@ import { closeRedis, createRedis, type Pingable, type RedisClient } from '../sha
  * 13 µs with the store's alone. Under a steady load nearly every command gets a pipeline of its own, so a create
  * paid that three times (bench/PERFORMANCE.md, "Two Redis connections").
  */
-export interface ApiConnections extends Pingable {
+export interface ApiConnections {
   readonly redis: RedisClient
   readonly queueRedis: RedisClient
   readonly queue: Queue<SendJob>

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 
 /** A process the bench started. Output is kept (last lines only) to explain a failure. */
 export interface BenchProcess {
@@ -111,18 +110,8 @@ export class ProcessGroup {
   }
 }
 
-/** A TCP port nobody listens on right now (asked of the OS, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = address !== null && typeof address === 'object' ? address.port : 0
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))))
-    })
-  })
-}
+// One port finder for the tests and the bench.
+export { freePort } from '../test/helpers/processes.js'
 
 /** Polls `url` until it answers 200, or rejects after `timeoutMs` (sooner if `proc` exits). */
 export async function waitForHttp(url: string, timeoutMs: number, proc?: BenchProcess): Promise<void> {
